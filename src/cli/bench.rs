@@ -1,0 +1,126 @@
+//! `webgan bench`: generator forward and full training iterations of the digits DCGAN.
+//! Numbers only: speed goals live here, never in timed tests.
+
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+
+use super::BenchArgs;
+use crate::backend::{self, BackendKind};
+use crate::error::{Result, WebganError};
+use crate::inference::Sampler;
+use crate::latent;
+use crate::model::Generator;
+use crate::presets::Preset;
+use crate::train::{GanTrainer, RealBatch};
+use crate::weights::{FileKind, Manifest};
+
+fn median_ms(mut f: impl FnMut() -> Result<()>, repeats: usize) -> Result<f64> {
+    f()?; // warm-up: first-call allocation and (on wgpu) shader compilation
+    let mut times = Vec::with_capacity(repeats);
+    for _ in 0..repeats.max(1) {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+fn bench_backend(
+    kind: BackendKind,
+    batches: &[usize],
+    repeats: usize,
+) -> Result<serde_json::Value> {
+    let device = backend::open(kind)?;
+    let arch = Preset::Digits.arch();
+    let mut result = serde_json::json!({ "backend": kind.name() });
+    for &b in batches {
+        let sampler = Sampler::from_generator(
+            Manifest::new(FileKind::Generator, arch.clone(), "bench", 0),
+            Generator::new(&arch, &device),
+            &device,
+        );
+        let z = latent::batch_for_seed(1, b, arch.latent_dim());
+        let labels = sampler.labels(b, None)?;
+        let forward = median_ms(
+            || sampler.generate(z.clone(), labels.clone()).map(|_| ()),
+            repeats,
+        )?;
+
+        let config = Preset::Digits.train_config().with_batch_size(b);
+        let mut trainer = GanTrainer::new(arch.clone(), config, &device)?;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let real: Vec<f32> = (0..b * arch.sample_len())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        let labels: Vec<i64> = (0..b).map(|i| (i % 10) as i64).collect();
+        let iteration = median_ms(
+            || {
+                trainer
+                    .step(RealBatch {
+                        samples: &real,
+                        labels: Some(&labels),
+                    })?
+                    .read()
+                    .map(|_| ())
+            },
+            repeats,
+        )?;
+        println!(
+            "{:<8} batch {:>4}   G forward {:>9.1} ms   train iteration (D+G) {:>9.1} ms",
+            kind.name(),
+            b,
+            forward,
+            iteration
+        );
+        result[format!("g_forward_b{b}_ms")] = serde_json::json!(round(forward));
+        result[format!("train_iter_b{b}_ms")] = serde_json::json!(round(iteration));
+    }
+    result["threads"] =
+        serde_json::json!(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    Ok(result)
+}
+
+fn round(ms: f64) -> f64 {
+    (ms * 10.0).round() / 10.0
+}
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let kinds = match args.backend.as_str() {
+        "all" => vec![BackendKind::Flex, BackendKind::Ndarray, BackendKind::Wgpu],
+        "flex" => vec![BackendKind::Flex],
+        "ndarray" => vec![BackendKind::Ndarray],
+        "wgpu" => vec![BackendKind::Wgpu],
+        other => {
+            return Err(WebganError::invalid(
+                "backend",
+                other,
+                "flex, ndarray, wgpu or all",
+            ));
+        }
+    };
+    if args.batch.is_empty() || args.batch.iter().any(|&b| b == 0 || b > 4096) {
+        return Err(WebganError::invalid(
+            "batch",
+            format!("{:?}", args.batch),
+            "sizes must be 1..=4096",
+        ));
+    }
+    println!(
+        "digits DCGAN (conditional, 28x28), median of {} runs after a warm-up",
+        args.repeats
+    );
+    let mut lines = Vec::new();
+    for kind in kinds {
+        match bench_backend(kind, &args.batch, args.repeats) {
+            Ok(v) => lines.push(v),
+            Err(e) if args.backend == "all" => println!("{:<8} skipped: {e}", kind.name()),
+            Err(e) => return Err(e),
+        }
+    }
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}

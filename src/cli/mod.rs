@@ -1,0 +1,177 @@
+//! The native command-line tool: `webgan train | sample | bench`. Thin over the library.
+
+mod bench;
+mod sample;
+mod train;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::backend::BackendKind;
+use crate::error::Result;
+use crate::loss::GanLoss;
+use crate::presets::Preset;
+
+/// GANs that run, and learn, in a web page: the native trainer, sampler and benchmark.
+///
+/// Typical use:
+///   webgan train --preset ring --steps 2000            # a 2-D toy GAN in a minute
+///   webgan train --preset digits --data ../shared/data/mnist --out runs/digits
+///   webgan sample --model runs/digits/generator.wgan --class 7 --seed 3 --out sevens.png
+///   webgan bench --backend all
+#[derive(Parser, Debug)]
+#[command(name = "webgan", version, about, long_about, verbatim_doc_comment)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Train(TrainArgs),
+    Sample(SampleArgs),
+    Bench(BenchArgs),
+}
+
+/// Train a GAN. Writes to --out: checkpoints (ckpt-latest.wgan, resumable), the generator
+/// (generator.wgan, what `sample` and the page load), sample grids (samples/step-N.png) and a
+/// log of every step's losses (log.jsonl). Ctrl-C saves a checkpoint before exiting.
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// What to train: sets the architecture, the defaults below and the data.
+    #[arg(long, value_enum)]
+    pub preset: Preset,
+    /// Data location (MNIST IDX folder for digits, image folder for faces); default:
+    /// the preset's folder under ../shared/data.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Use only the first N samples of the data (quick experiments).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Training steps (one D update per --d-steps, then one G update).
+    #[arg(long, conflicts_with = "epochs")]
+    pub steps: Option<u64>,
+    /// Passes over the data instead of --steps (not for toy presets).
+    #[arg(long)]
+    pub epochs: Option<u64>,
+    /// Batch size [preset default: 64, toy 256].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Adversarial loss [default: non-saturating].
+    #[arg(long, value_enum)]
+    pub loss: Option<GanLoss>,
+    /// Generator learning rate [default 2e-4, toy 3e-4].
+    #[arg(long)]
+    pub lr_g: Option<f64>,
+    /// Discriminator learning rate [default 2e-4, toy 3e-4].
+    #[arg(long)]
+    pub lr_d: Option<f64>,
+    /// Discriminator updates per generator update [default 1; 5 suits wgan-gp].
+    #[arg(long)]
+    pub d_steps: Option<usize>,
+    /// One-sided label smoothing: D's target for real samples is 1 - this.
+    #[arg(long)]
+    pub label_smoothing: Option<f32>,
+    /// Seed for weights, noise and data order.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where tensors run.
+    #[arg(long, value_enum, default_value = "flex")]
+    pub backend: BackendKind,
+    /// Output folder.
+    #[arg(long, default_value = "runs/latest")]
+    pub out: PathBuf,
+    /// Continue from a checkpoint (its architecture and settings win over the flags above,
+    /// except --steps/--epochs, which count the total).
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Write a sample grid every N steps (0: only at the end).
+    #[arg(long, default_value_t = 500)]
+    pub sample_every: u64,
+    /// Write a checkpoint every N steps (0: only at the end).
+    #[arg(long, default_value_t = 1000)]
+    pub checkpoint_every: u64,
+    /// No progress bar (logs still go to log.jsonl); for scripts and CI.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Draw samples from a trained generator into a PNG grid (images) or scatter plot (2-D).
+#[derive(clap::Args, Debug)]
+pub struct SampleArgs {
+    /// A weights file (generator.wgan or a checkpoint).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Number of samples.
+    #[arg(long, default_value_t = 64)]
+    pub n: usize,
+    /// Columns of the grid.
+    #[arg(long, default_value_t = 8)]
+    pub cols: usize,
+    /// Class to draw (conditional models); default: classes cycle along each row.
+    #[arg(long)]
+    pub class: Option<usize>,
+    /// Seed of the latent vectors: same seed, same image.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value = "flex")]
+    pub backend: BackendKind,
+    /// Output PNG.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Time the digits DCGAN: generator forward and one full training iteration (D step + G
+/// step), median of repeated runs after a warm-up. Prints a table, then one JSON line per
+/// backend with g_forward_b64_ms, train_iter_b64_ms, train_iter_b256_ms, ...
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Backend to time, or all of them.
+    #[arg(long, default_value = "flex")]
+    pub backend: String,
+    /// Batch sizes, comma-separated.
+    #[arg(long, default_value = "64,256", value_delimiter = ',')]
+    pub batch: Vec<usize>,
+    /// Timed repetitions per measurement (after one warm-up).
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let result: Result<()> = match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Sample(args) => sample::run(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+/// Writes an RGB PNG.
+pub(crate) fn write_png(
+    path: &std::path::Path,
+    width: usize,
+    height: usize,
+    rgba: &[u8],
+) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| crate::WebganError::io(dir, e))?;
+    }
+    let rgb = crate::grid::rgba_to_rgb(rgba);
+    image::save_buffer(
+        path,
+        &rgb,
+        width as u32,
+        height as u32,
+        image::ColorType::Rgb8,
+    )
+    .map_err(|e| crate::WebganError::io(path, std::io::Error::other(e.to_string())))
+}

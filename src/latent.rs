@@ -1,0 +1,140 @@
+//! Latent vectors: seeds to z, class labels, and paths through latent space.
+//! Everything is drawn on the host from a seeded RNG, so the same seed gives the same z on
+//! every backend and every machine.
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand_distr::StandardNormal;
+
+/// A reproducible RNG for one purpose at one step: mixing the parts with splitmix64 means
+/// resuming at step N draws exactly what an uninterrupted run drew at step N.
+pub fn rng_for(seed: u64, stream: u64, index: u64) -> StdRng {
+    let mut x = seed ^ 0x9e37_79b9_7f4a_7c15;
+    for part in [stream, index] {
+        x = splitmix64(x ^ part.wrapping_mul(0xbf58_476d_1ce4_e5b9));
+    }
+    StdRng::seed_from_u64(x)
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `n` latent vectors of length `dim`, row-major, from N(0, 1).
+pub fn normal(rng: &mut impl Rng, n: usize, dim: usize) -> Vec<f32> {
+    (0..n * dim)
+        .map(|_| rng.sample::<f32, _>(StandardNormal))
+        .collect()
+}
+
+/// The latent batch a seed stands for (what `webgan sample --seed` and the page draw).
+pub fn batch_for_seed(seed: u64, n: usize, dim: usize) -> Vec<f32> {
+    normal(&mut StdRng::seed_from_u64(seed), n, dim)
+}
+
+/// Class labels for a grid: all `class` if given, else 0, 1, 2, ... cycling along each row.
+pub fn grid_labels(n: usize, n_classes: usize, class: Option<usize>) -> Vec<i64> {
+    (0..n)
+        .map(|i| match class {
+            Some(c) => c as i64,
+            None => (i % n_classes.max(1)) as i64,
+        })
+        .collect()
+}
+
+/// Uniformly random class labels.
+pub fn random_labels(rng: &mut impl Rng, n: usize, n_classes: usize) -> Vec<i64> {
+    (0..n)
+        .map(|_| rng.random_range(0..n_classes) as i64)
+        .collect()
+}
+
+/// Spherical interpolation between two latent vectors (Shoemake; White, 2016): stays on the
+/// shell where Gaussian latents live, unlike a straight line. Falls back to a straight line
+/// when the vectors are (nearly) parallel.
+pub fn slerp(a: &[f32], b: &[f32], t: f32) -> Vec<f32> {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let cos = (dot / (na * nb).max(f32::MIN_POSITIVE)).clamp(-1.0, 1.0);
+    let omega = cos.acos();
+    if omega.abs() < 1e-4 {
+        return a.iter().zip(b).map(|(x, y)| x + t * (y - x)).collect();
+    }
+    let s = omega.sin();
+    let (wa, wb) = (((1.0 - t) * omega).sin() / s, (t * omega).sin() / s);
+    a.iter().zip(b).map(|(x, y)| wa * x + wb * y).collect()
+}
+
+/// A smooth random walk: each step moves `z` a little along a fresh random direction and
+/// rescales it so its norm stays near sqrt(dim), the typical norm of a Gaussian latent.
+pub fn walk_step(z: &[f32], rng: &mut impl Rng, step_size: f32) -> Vec<f32> {
+    let dim = z.len();
+    let dir = normal(rng, 1, dim);
+    let moved: Vec<f32> = z.iter().zip(&dir).map(|(x, d)| x + step_size * d).collect();
+    let norm = moved
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::MIN_POSITIVE);
+    let target = (dim as f32).sqrt();
+    moved.iter().map(|x| x * target / norm).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_latents_and_streams_differ() {
+        assert_eq!(batch_for_seed(7, 4, 8), batch_for_seed(7, 4, 8));
+        assert_ne!(batch_for_seed(7, 4, 8), batch_for_seed(8, 4, 8));
+        let a = normal(&mut rng_for(1, 2, 3), 1, 4);
+        assert_eq!(a, normal(&mut rng_for(1, 2, 3), 1, 4));
+        assert_ne!(a, normal(&mut rng_for(1, 2, 4), 1, 4));
+        assert_ne!(a, normal(&mut rng_for(1, 3, 3), 1, 4));
+    }
+
+    #[test]
+    fn slerp_hits_endpoints_and_keeps_norm() {
+        let a = [1.0, 0.0, 0.0];
+        let b = [0.0, 1.0, 0.0];
+        assert_eq!(slerp(&a, &b, 0.0), a.to_vec());
+        let end = slerp(&a, &b, 1.0);
+        assert!((end[0]).abs() < 1e-6 && (end[1] - 1.0).abs() < 1e-6);
+        let mid = slerp(&a, &b, 0.5);
+        let norm = mid.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!(
+            (norm - 1.0).abs() < 1e-5,
+            "slerp keeps unit norm, got {norm}"
+        );
+        // Parallel vectors fall back to a line instead of dividing by zero.
+        let same = slerp(&a, &a, 0.3);
+        assert!(same.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn walk_keeps_typical_norm_and_moves_a_little() {
+        let mut rng = StdRng::seed_from_u64(0);
+        let z = normal(&mut rng, 1, 64);
+        let next = walk_step(&z, &mut rng, 0.1);
+        let norm = next.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 8.0).abs() < 1e-3);
+        let dist: f32 = z
+            .iter()
+            .zip(&next)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        assert!(dist > 0.0 && dist < 3.0, "moved {dist}");
+    }
+
+    #[test]
+    fn grid_labels_cycle_or_fix_the_class() {
+        assert_eq!(grid_labels(5, 3, None), vec![0, 1, 2, 0, 1]);
+        assert_eq!(grid_labels(3, 10, Some(7)), vec![7, 7, 7]);
+    }
+}

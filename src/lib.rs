@@ -1,0 +1,24 @@
+//! webgan: generative adversarial networks that run, and learn, inside a web page.
+//!
+//! The same code trains and samples natively (the `webgan` CLI) and in the browser (WebGPU
+//! through burn-wgpu, with a CPU fallback). Start at [`train::GanTrainer`] for a training
+//! step and [`weights`] for loading a generator.
+
+pub mod backend;
+pub mod data;
+pub mod error;
+pub mod grid;
+pub mod inference;
+pub mod latent;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod presets;
+pub mod train;
+pub mod weights;
+
+pub use burn;
+pub use error::{Result, WebganError};
+
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
+pub mod cli;

@@ -1,0 +1,178 @@
+//! GAN losses, all computed from raw discriminator outputs (logits), never from probabilities:
+//! `softplus` is written in its overflow-free form, so no loss is ever log(0).
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::relu;
+use serde::{Deserialize, Serialize};
+
+/// Which adversarial objective to train with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum GanLoss {
+    /// Goodfellow et al.'s original game: G minimises log(1 - D(G(z))). Saturates early on.
+    Minimax,
+    /// The usual choice: G maximises log D(G(z)) instead, which has strong gradients early on.
+    #[default]
+    NonSaturating,
+    /// Wasserstein critic with a gradient penalty (Gulrajani et al., 2017).
+    WganGp,
+    /// Hinge loss (Lim & Ye, 2017; used by SAGAN and BigGAN).
+    Hinge,
+}
+
+impl GanLoss {
+    pub const ALL: [GanLoss; 4] = [
+        GanLoss::Minimax,
+        GanLoss::NonSaturating,
+        GanLoss::WganGp,
+        GanLoss::Hinge,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GanLoss::Minimax => "minimax",
+            GanLoss::NonSaturating => "non-saturating",
+            GanLoss::WganGp => "wgan-gp",
+            GanLoss::Hinge => "hinge",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<GanLoss> {
+        GanLoss::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// Whether D's outputs are logits of a probability (so label smoothing and D(x) as a
+    /// probability make sense) rather than unbounded critic scores.
+    pub fn is_probabilistic(self) -> bool {
+        matches!(self, GanLoss::Minimax | GanLoss::NonSaturating)
+    }
+
+    /// The discriminator's loss (a [1] tensor) from its logits on real and fake samples.
+    /// `real_target` is 1, or less for one-sided label smoothing (probabilistic losses only).
+    /// For WGAN-GP this is the critic term only; the trainer adds the penalty.
+    pub fn discriminator(self, real: Tensor<1>, fake: Tensor<1>, real_target: f32) -> Tensor<1> {
+        match self {
+            GanLoss::Minimax | GanLoss::NonSaturating => {
+                bce_with_logits(real, real_target).mean() + bce_with_logits(fake, 0.0).mean()
+            }
+            GanLoss::Hinge => relu(-real + 1.0).mean() + relu(fake + 1.0).mean(),
+            GanLoss::WganGp => fake.mean() - real.mean(),
+        }
+    }
+
+    /// The generator's loss (a [1] tensor) from D's logits on fake samples.
+    pub fn generator(self, fake: Tensor<1>) -> Tensor<1> {
+        match self {
+            // minimise log(1 - sigmoid(f)) = -softplus(f)
+            GanLoss::Minimax => -softplus(fake).mean(),
+            // minimise -log(sigmoid(f)) = softplus(-f)
+            GanLoss::NonSaturating => softplus(-fake).mean(),
+            GanLoss::Hinge | GanLoss::WganGp => -fake.mean(),
+        }
+    }
+}
+
+impl std::fmt::Display for GanLoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
+pub fn softplus<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    relu(x.clone()) + x.abs().neg().exp().log1p()
+}
+
+/// Binary cross-entropy of sigmoid(x) against `target`, elementwise: softplus(x) - target * x.
+pub fn bce_with_logits<const D: usize>(x: Tensor<D>, target: f32) -> Tensor<D> {
+    softplus(x.clone()) - x * target
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Device;
+
+    fn t(values: &[f32]) -> Tensor<1> {
+        Tensor::from_floats(values, &Device::flex())
+    }
+
+    fn scalar(x: Tensor<1>) -> f32 {
+        x.into_data().try_to_vec::<f32>().unwrap()[0]
+    }
+
+    fn sp(x: f64) -> f64 {
+        (1.0 + x.exp()).ln()
+    }
+
+    #[test]
+    fn softplus_is_stable_and_exact() {
+        let out: Vec<f32> = softplus(t(&[-100.0, -1.0, 0.0, 2.0, 100.0]))
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        let expected = [0.0, sp(-1.0), 2f64.ln(), sp(2.0), 100.0];
+        for (o, e) in out.iter().zip(expected) {
+            assert!((*o as f64 - e).abs() < 1e-5, "{o} vs {e}");
+        }
+    }
+
+    #[test]
+    fn bce_losses_match_hand_computed_values() {
+        // D logits: real [2, -1], fake [0.5, -3].
+        let (real, fake) = ([2.0f32, -1.0], [0.5f32, -3.0]);
+        // D: mean(-log sig(r)) + mean(-log(1 - sig(f))) = mean(sp(-r)) + mean(sp(f))
+        let d = (sp(-2.0) + sp(1.0)) / 2.0 + (sp(0.5) + sp(-3.0)) / 2.0;
+        let got = scalar(GanLoss::NonSaturating.discriminator(t(&real), t(&fake), 1.0));
+        assert!((got as f64 - d).abs() < 1e-5, "{got} vs {d}");
+        assert_eq!(
+            scalar(GanLoss::Minimax.discriminator(t(&real), t(&fake), 1.0)),
+            got,
+            "minimax and non-saturating share D's loss"
+        );
+        // G, non-saturating: mean(-log sig(f)) = mean(sp(-f))
+        let g_ns = (sp(-0.5) + sp(3.0)) / 2.0;
+        let got = scalar(GanLoss::NonSaturating.generator(t(&fake)));
+        assert!((got as f64 - g_ns).abs() < 1e-5);
+        // G, minimax: mean(log(1 - sig(f))) = -mean(sp(f))
+        let g_mm = -(sp(0.5) + sp(-3.0)) / 2.0;
+        let got = scalar(GanLoss::Minimax.generator(t(&fake)));
+        assert!((got as f64 - g_mm).abs() < 1e-5);
+    }
+
+    #[test]
+    fn label_smoothing_targets_less_than_one() {
+        // BCE against 0.9: 0.9 sp(-x) + 0.1 sp(x), for x = 2.
+        let expected = 0.9 * sp(-2.0) + 0.1 * sp(2.0);
+        let got = scalar(bce_with_logits(t(&[2.0]), 0.9));
+        assert!((got as f64 - expected).abs() < 1e-5, "{got} vs {expected}");
+        let with = scalar(GanLoss::NonSaturating.discriminator(t(&[2.0]), t(&[-2.0]), 0.9));
+        let without = scalar(GanLoss::NonSaturating.discriminator(t(&[2.0]), t(&[-2.0]), 1.0));
+        assert!(with > without, "smoothing penalises a confident D");
+    }
+
+    #[test]
+    fn hinge_and_wasserstein_match_hand_computed_values() {
+        let (real, fake) = ([2.0f32, 0.5], [-0.5f32, 1.0]);
+        // hinge D: mean(relu(1 - r)) + mean(relu(1 + f)) = (0 + 0.5)/2 + (0.5 + 2)/2 = 1.5
+        let got = scalar(GanLoss::Hinge.discriminator(t(&real), t(&fake), 1.0));
+        assert!((got - 1.5).abs() < 1e-6, "{got}");
+        // WGAN critic: mean(f) - mean(r) = 0.25 - 1.25 = -1
+        let got = scalar(GanLoss::WganGp.discriminator(t(&real), t(&fake), 1.0));
+        assert!((got + 1.0).abs() < 1e-6, "{got}");
+        // G for both: -mean(f) = -0.25
+        for loss in [GanLoss::Hinge, GanLoss::WganGp] {
+            let got = scalar(loss.generator(t(&fake)));
+            assert!((got + 0.25).abs() < 1e-6, "{loss}: {got}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for loss in GanLoss::ALL {
+            assert_eq!(GanLoss::parse(loss.name()), Some(loss));
+        }
+        assert_eq!(GanLoss::parse("wgan"), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! Architecture configurations. A config fully determines a model's shapes, so it is what a
+//! weights file stores to check that it fits the model it is loaded into.
+
+use burn::config::Config;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, WebganError};
+
+/// A DCGAN-style convolutional GAN for square images.
+#[derive(Config, Debug, PartialEq)]
+pub struct ImageGanConfig {
+    /// Side of the square images in pixels: 28 for digits, 32 or 64 for faces. Must be a
+    /// starting size of 3 to 7 doubled at least once (16, 28, 32, 56, 64, ...).
+    #[config(default = 28)]
+    pub image_size: usize,
+    /// Colour channels: 1 (grey) or 3 (RGB).
+    #[config(default = 1)]
+    pub channels: usize,
+    /// Length of the latent vector z.
+    #[config(default = 64)]
+    pub latent_dim: usize,
+    /// Feature maps of the generator's last hidden stage and the discriminator's first; each
+    /// stage further from the image doubles it.
+    #[config(default = 64)]
+    pub width: usize,
+    /// 0 for an unconditional model, else the number of classes (10 for digits). The generator
+    /// then takes a class label (an embedding concatenated to z) and the discriminator uses it
+    /// through a projection term (Miyato & Koyama, 2018).
+    #[config(default = 0)]
+    pub n_classes: usize,
+    /// Size of the generator's class embedding.
+    #[config(default = 16)]
+    pub class_embed_dim: usize,
+}
+
+impl ImageGanConfig {
+    /// Spatial size where the generator starts and the number of 2x stages up to `image_size`.
+    pub fn stages(&self) -> Result<(usize, usize)> {
+        let mut start = self.image_size;
+        let mut stages = 0;
+        while start > 7 && start % 2 == 0 {
+            start /= 2;
+            stages += 1;
+        }
+        if stages == 0 || start < 3 || start > 7 {
+            return Err(WebganError::invalid(
+                "image_size",
+                self.image_size,
+                "must be 3 to 7 pixels doubled at least once (e.g. 16, 28, 32, 64)",
+            ));
+        }
+        Ok((start, stages))
+    }
+
+    /// Number of values in one image (height x width x channels).
+    pub fn image_len(&self) -> usize {
+        self.image_size * self.image_size * self.channels
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let (_, stages) = self.stages()?;
+        if self.image_size > 256 {
+            return Err(WebganError::invalid(
+                "image_size",
+                self.image_size,
+                "at most 256",
+            ));
+        }
+        if !(self.channels == 1 || self.channels == 3) {
+            return Err(WebganError::invalid(
+                "channels",
+                self.channels,
+                "must be 1 or 3",
+            ));
+        }
+        if self.latent_dim == 0 || self.latent_dim > 4096 {
+            return Err(WebganError::invalid(
+                "latent_dim",
+                self.latent_dim,
+                "must be 1..=4096",
+            ));
+        }
+        if self.width == 0 || self.width << (stages - 1) > 4096 {
+            return Err(WebganError::invalid(
+                "width",
+                self.width,
+                "must be at least 1 and keep the widest stage at most 4096",
+            ));
+        }
+        if self.n_classes > 10_000 {
+            return Err(WebganError::invalid(
+                "n_classes",
+                self.n_classes,
+                "at most 10000",
+            ));
+        }
+        if self.n_classes > 0 && self.class_embed_dim == 0 {
+            return Err(WebganError::invalid(
+                "class_embed_dim",
+                0,
+                "a conditional model needs an embedding",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A pair of small MLPs for 2-D toy data (the GAN Lab setting).
+#[derive(Config, Debug, PartialEq)]
+pub struct ToyGanConfig {
+    /// Length of the latent vector z.
+    #[config(default = 8)]
+    pub latent_dim: usize,
+    /// Units in each hidden layer of both networks.
+    #[config(default = 128)]
+    pub hidden: usize,
+    /// Hidden layers in each network.
+    #[config(default = 3)]
+    pub layers: usize,
+}
+
+impl ToyGanConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.latent_dim == 0 || self.latent_dim > 1024 {
+            return Err(WebganError::invalid(
+                "latent_dim",
+                self.latent_dim,
+                "must be 1..=1024",
+            ));
+        }
+        if self.hidden == 0 || self.hidden > 4096 {
+            return Err(WebganError::invalid(
+                "hidden",
+                self.hidden,
+                "must be 1..=4096",
+            ));
+        }
+        if self.layers == 0 || self.layers > 16 {
+            return Err(WebganError::invalid(
+                "layers",
+                self.layers,
+                "must be 1..=16",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Which architecture a model has; stored in every weights file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ArchConfig {
+    Image(ImageGanConfig),
+    Toy(ToyGanConfig),
+}
+
+impl ArchConfig {
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            ArchConfig::Image(c) => c.validate(),
+            ArchConfig::Toy(c) => c.validate(),
+        }
+    }
+
+    pub fn latent_dim(&self) -> usize {
+        match self {
+            ArchConfig::Image(c) => c.latent_dim,
+            ArchConfig::Toy(c) => c.latent_dim,
+        }
+    }
+
+    pub fn n_classes(&self) -> usize {
+        match self {
+            ArchConfig::Image(c) => c.n_classes,
+            ArchConfig::Toy(_) => 0,
+        }
+    }
+
+    /// Number of values in one sample: pixels x channels, or 2 for points.
+    pub fn sample_len(&self) -> usize {
+        match self {
+            ArchConfig::Image(c) => c.image_len(),
+            ArchConfig::Toy(_) => 2,
+        }
+    }
+
+    /// (size, channels) for image models.
+    pub fn image_shape(&self) -> Option<(usize, usize)> {
+        match self {
+            ArchConfig::Image(c) => Some((c.image_size, c.channels)),
+            ArchConfig::Toy(_) => None,
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Generators: z (and a class label) in, flattened samples out.
+//! Images come out channels-last, flattened as [B, H * W * C] with values in [-1, 1].
+
+use burn::module::Module;
+use burn::nn::{BatchNorm, BatchNormConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::tensor::activation::{relu, tanh};
+use burn::tensor::{Device, Int, Tensor};
+
+use super::config::{ArchConfig, ImageGanConfig, ToyGanConfig};
+use super::layers::{UpConv, dcgan_init};
+
+/// DCGAN generator: linear projection to a small map, then 4x4 stride-2 transposed convolutions
+/// (as [`UpConv`]) with batch norm and ReLU, and tanh at the end.
+#[derive(Module, Debug)]
+pub struct ImageGenerator {
+    pub class_embedding: Option<Embedding>,
+    pub project: Linear,
+    pub project_norm: BatchNorm,
+    pub ups: Vec<UpConv>,
+    pub norms: Vec<BatchNorm>,
+    pub start: usize,
+    pub start_channels: usize,
+    pub image_size: usize,
+    pub channels: usize,
+}
+
+impl ImageGenerator {
+    pub fn new(config: &ImageGanConfig, device: &Device) -> Self {
+        let (start, stages) = config.stages().expect("validated config");
+        let start_channels = config.width << (stages - 1);
+        let embed_dim = if config.n_classes > 0 {
+            config.class_embed_dim
+        } else {
+            0
+        };
+        let class_embedding = (config.n_classes > 0)
+            .then(|| EmbeddingConfig::new(config.n_classes, embed_dim).init(device));
+        let project = LinearConfig::new(
+            config.latent_dim + embed_dim,
+            start * start * start_channels,
+        )
+        .with_initializer(dcgan_init())
+        .init(device);
+        let project_norm = BatchNormConfig::new(start_channels).init(device);
+        let mut ups = Vec::new();
+        let mut norms = Vec::new();
+        let mut ch = start_channels;
+        for stage in 0..stages {
+            let last = stage + 1 == stages;
+            let out = if last { config.channels } else { ch / 2 };
+            ups.push(UpConv::new(ch, out, device));
+            if !last {
+                norms.push(BatchNormConfig::new(out).init(device));
+            }
+            ch = out;
+        }
+        ImageGenerator {
+            class_embedding,
+            project,
+            project_norm,
+            ups,
+            norms,
+            start,
+            start_channels,
+            image_size: config.image_size,
+            channels: config.channels,
+        }
+    }
+
+    /// Batch norm over the channels of an NHWC tensor, then ReLU.
+    fn norm_relu(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+        let [b, h, w, c] = x.dims();
+        relu(norm.forward(x.reshape([b * h * w, c]))).reshape([b, h, w, c])
+    }
+
+    pub fn forward(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<2> {
+        let [b, _] = z.dims();
+        let input = match (&self.class_embedding, labels) {
+            (Some(embedding), Some(labels)) => {
+                let e = embedding.forward(labels.unsqueeze_dim(1));
+                let [_, _, d] = e.dims();
+                Tensor::cat(vec![z, e.reshape([b, d])], 1)
+            }
+            (Some(_), None) => panic!("a conditional generator needs class labels"),
+            (None, _) => z,
+        };
+        let (s, c0) = (self.start, self.start_channels);
+        let mut x = self.project.forward(input).reshape([b, s, s, c0]);
+        x = Self::norm_relu(&self.project_norm, x);
+        for (i, up) in self.ups.iter().enumerate() {
+            x = up.forward(x);
+            x = match self.norms.get(i) {
+                Some(norm) => Self::norm_relu(norm, x),
+                None => tanh(x),
+            };
+        }
+        let [b, h, w, c] = x.dims();
+        x.reshape([b, h * w * c])
+    }
+}
+
+/// MLP generator for 2-D points.
+#[derive(Module, Debug)]
+pub struct ToyGenerator {
+    pub hidden: Vec<Linear>,
+    pub out: Linear,
+}
+
+impl ToyGenerator {
+    pub fn new(config: &ToyGanConfig, device: &Device) -> Self {
+        let mut hidden = Vec::new();
+        let mut d = config.latent_dim;
+        for _ in 0..config.layers {
+            hidden.push(LinearConfig::new(d, config.hidden).init(device));
+            d = config.hidden;
+        }
+        ToyGenerator {
+            hidden,
+            out: LinearConfig::new(d, 2).init(device),
+        }
+    }
+
+    pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
+        let mut x = z;
+        for layer in &self.hidden {
+            x = relu(layer.forward(x));
+        }
+        self.out.forward(x)
+    }
+}
+
+/// Any of webgan's generators.
+#[derive(Module, Debug)]
+pub enum Generator {
+    Image(ImageGenerator),
+    Toy(ToyGenerator),
+}
+
+impl Generator {
+    /// A freshly initialised generator (weights drawn from the device's RNG).
+    pub fn new(arch: &ArchConfig, device: &Device) -> Self {
+        match arch {
+            ArchConfig::Image(c) => Generator::Image(ImageGenerator::new(c, device)),
+            ArchConfig::Toy(c) => Generator::Toy(ToyGenerator::new(c, device)),
+        }
+    }
+
+    /// z: [B, latent]; labels: [B] class indices for conditional models. Returns [B, sample_len].
+    pub fn forward(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<2> {
+        match self {
+            Generator::Image(g) => g.forward(z, labels),
+            Generator::Toy(g) => g.forward(z),
+        }
+    }
+}

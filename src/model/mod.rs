@@ -1,0 +1,10 @@
+//! The networks: burn modules and their configs, nothing else.
+
+pub mod config;
+pub mod discriminator;
+pub mod generator;
+pub mod layers;
+
+pub use config::{ArchConfig, ImageGanConfig, ToyGanConfig};
+pub use discriminator::Discriminator;
+pub use generator::Generator;

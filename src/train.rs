@@ -1,0 +1,505 @@
+//! One adversarial training step, written once for every backend.
+//!
+//! [`GanTrainer::step`] runs k discriminator updates and one generator update and returns its
+//! statistics as a tensor that has not been read yet: the step itself never waits on the
+//! device, so the very same code drives `webgan train` natively and the page's Train view on
+//! WebGPU, where a synchronous read would panic. The caller reads [`StepStats`] when (and if)
+//! it wants to, asynchronously in the browser.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::error::{Result, WebganError};
+use crate::latent;
+use crate::loss::GanLoss;
+use crate::model::{ArchConfig, Discriminator, Generator};
+
+/// Hyperparameters of adversarial training. Defaults follow DCGAN (Radford et al., 2016).
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// The adversarial objective.
+    #[config(default = "GanLoss::NonSaturating")]
+    pub loss: GanLoss,
+    /// Samples per batch.
+    #[config(default = 64)]
+    pub batch_size: usize,
+    /// Adam learning rate of the generator.
+    #[config(default = 2e-4)]
+    pub lr_g: f64,
+    /// Adam learning rate of the discriminator.
+    #[config(default = 2e-4)]
+    pub lr_d: f64,
+    /// Adam's first-moment decay; DCGAN's 0.5 instead of the usual 0.9 steadies GAN training.
+    #[config(default = 0.5)]
+    pub beta1: f32,
+    /// Adam's second-moment decay.
+    #[config(default = 0.999)]
+    pub beta2: f32,
+    /// Discriminator updates per generator update (WGAN-GP usually wants 5).
+    #[config(default = 1)]
+    pub d_steps: usize,
+    /// One-sided label smoothing: D's target for real samples is 1 - this (Salimans et al.,
+    /// 2016). Only for the probabilistic losses.
+    #[config(default = 0.0)]
+    pub label_smoothing: f32,
+    /// Weight of WGAN-GP's gradient penalty.
+    #[config(default = 10.0)]
+    pub gp_weight: f32,
+    /// Seed of everything random in the run (weights, noise, data order).
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// Refuses absurd values with a message instead of training into NaNs.
+    pub fn validate(&self) -> Result<()> {
+        if self.batch_size == 0 || self.batch_size > 4096 {
+            return Err(WebganError::invalid(
+                "batch_size",
+                self.batch_size,
+                "must be 1..=4096",
+            ));
+        }
+        for (name, lr) in [("lr_g", self.lr_g), ("lr_d", self.lr_d)] {
+            if !(lr.is_finite() && lr > 0.0 && lr <= 1.0) {
+                return Err(WebganError::invalid(
+                    name,
+                    lr,
+                    "a learning rate must be in (0, 1]",
+                ));
+            }
+        }
+        for (name, beta) in [("beta1", self.beta1), ("beta2", self.beta2)] {
+            if !(beta.is_finite() && (0.0..1.0).contains(&beta)) {
+                return Err(WebganError::invalid(name, beta, "must be in [0, 1)"));
+            }
+        }
+        if self.d_steps == 0 || self.d_steps > 100 {
+            return Err(WebganError::invalid(
+                "d_steps",
+                self.d_steps,
+                "must be 1..=100",
+            ));
+        }
+        if !(self.label_smoothing.is_finite() && (0.0..=0.5).contains(&self.label_smoothing)) {
+            return Err(WebganError::invalid(
+                "label_smoothing",
+                self.label_smoothing,
+                "must be in [0, 0.5]",
+            ));
+        }
+        if self.label_smoothing > 0.0 && !self.loss.is_probabilistic() {
+            return Err(WebganError::invalid(
+                "label_smoothing",
+                self.label_smoothing,
+                format!(
+                    "only applies to minimax and non-saturating, not {}",
+                    self.loss
+                ),
+            ));
+        }
+        if !(self.gp_weight.is_finite() && (0.0..=1000.0).contains(&self.gp_weight)) {
+            return Err(WebganError::invalid(
+                "gp_weight",
+                self.gp_weight,
+                "must be in [0, 1000]",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The statistics of one step, still on the device. Read them with [`StepStats::read`]
+/// natively or [`StepStats::read_async`] anywhere; reading is the only synchronisation point.
+pub struct StepStats {
+    /// [d_loss, g_loss, d_real, d_fake, gradient_penalty]
+    values: Tensor<1>,
+    pub step: u64,
+}
+
+/// The statistics of one step, read back.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepValues {
+    pub step: u64,
+    /// Discriminator loss (for WGAN-GP including the penalty).
+    pub d_loss: f32,
+    pub g_loss: f32,
+    /// Mean D(x) on real samples: a probability for minimax/non-saturating, else a raw score.
+    pub d_real: f32,
+    /// Mean D(G(z)) on generated samples, same scale as `d_real`.
+    pub d_fake: f32,
+    /// WGAN-GP's penalty term (0 for other losses).
+    pub gradient_penalty: f32,
+}
+
+impl StepStats {
+    fn values_from(data: TensorData, step: u64) -> Result<StepValues> {
+        let v: Vec<f32> = data
+            .convert::<f32>()
+            .try_to_vec()
+            .map_err(|e| WebganError::Readback(format!("{e:?}")))?;
+        if v.len() != 5 {
+            return Err(WebganError::Readback(format!(
+                "expected 5 statistics, got {}",
+                v.len()
+            )));
+        }
+        let values = StepValues {
+            step,
+            d_loss: v[0],
+            g_loss: v[1],
+            d_real: v[2],
+            d_fake: v[3],
+            gradient_penalty: v[4],
+        };
+        values.check_finite()?;
+        Ok(values)
+    }
+
+    /// Blocking read (native only: in the browser use [`StepStats::read_async`]).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn read(self) -> Result<StepValues> {
+        let data = self
+            .values
+            .try_into_data()
+            .map_err(|e| WebganError::Readback(format!("{e:?}")))?;
+        Self::values_from(data, self.step)
+    }
+
+    pub async fn read_async(self) -> Result<StepValues> {
+        let data = self
+            .values
+            .into_data_async()
+            .await
+            .map_err(|e| WebganError::Readback(format!("{e:?}")))?;
+        Self::values_from(data, self.step)
+    }
+}
+
+impl StepValues {
+    /// NaN or infinite losses mean training diverged: say so instead of going on.
+    pub fn check_finite(&self) -> Result<()> {
+        for (what, value) in [
+            ("the discriminator loss", self.d_loss),
+            ("the generator loss", self.g_loss),
+            ("mean D(x)", self.d_real),
+            ("mean D(G(z))", self.d_fake),
+            ("the gradient penalty", self.gradient_penalty),
+        ] {
+            if !value.is_finite() {
+                return Err(WebganError::Diverged {
+                    step: self.step,
+                    what,
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A batch of real data on the host: `samples` is [batch, sample_len] row-major in the model's
+/// value range ([-1, 1] for images), `labels` one class per sample for conditional models.
+pub struct RealBatch<'a> {
+    pub samples: &'a [f32],
+    pub labels: Option<&'a [i64]>,
+}
+
+/// Everything that changes during training: both networks, both optimizers, the step count.
+pub struct GanTrainer {
+    pub arch: ArchConfig,
+    pub config: TrainConfig,
+    pub generator: Generator,
+    pub discriminator: Discriminator,
+    optim_g: ModuleOptimizer,
+    optim_d: ModuleOptimizer,
+    /// Steps completed so far.
+    pub step: u64,
+    /// The autodiff device everything lives on.
+    device: Device,
+}
+
+/// The noise streams of a step: separate so that, e.g., changing d_steps does not shift the
+/// labels drawn for the generator.
+const STREAM_Z: u64 = 1;
+const STREAM_LABELS: u64 = 2;
+const STREAM_GP: u64 = 3;
+
+/// Step of the central difference in WGAN-GP's penalty (see [`GanTrainer::gradient_penalty`]).
+const GP_DIFF_STEP: f32 = 1e-2;
+
+impl GanTrainer {
+    /// New networks initialised from `config.seed` on `device` (a plain device: the trainer
+    /// adds autodiff itself).
+    pub fn new(arch: ArchConfig, config: TrainConfig, device: &Device) -> Result<Self> {
+        arch.validate()?;
+        config.validate()?;
+        let device = device.clone().autodiff();
+        device.seed(config.seed);
+        let generator = Generator::new(&arch, &device);
+        let discriminator = Discriminator::new(&arch, &device);
+        Ok(Self::from_parts(
+            arch,
+            config,
+            generator,
+            discriminator,
+            0,
+            &device,
+        ))
+    }
+
+    /// A trainer around existing networks (for resuming; load optimizer state separately).
+    pub fn from_parts(
+        arch: ArchConfig,
+        config: TrainConfig,
+        generator: Generator,
+        discriminator: Discriminator,
+        step: u64,
+        device: &Device,
+    ) -> Self {
+        let device = device.clone().autodiff();
+        let adam = AdamConfig::new()
+            .with_beta_1(config.beta1)
+            .with_beta_2(config.beta2)
+            .with_epsilon(1e-8);
+        // valid() detaches the parameters from any graph, so that on the autodiff device they
+        // are fresh leaves whatever produced them (a record, an edit, another trainer).
+        GanTrainer {
+            generator: generator.valid().to_device(&device).train(),
+            discriminator: discriminator.valid().to_device(&device).train(),
+            optim_g: adam.init(),
+            optim_d: adam.init(),
+            arch,
+            config,
+            step,
+            device,
+        }
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The optimizers, for checkpoints.
+    pub fn optimizers(&self) -> (&ModuleOptimizer, &ModuleOptimizer) {
+        (&self.optim_g, &self.optim_d)
+    }
+
+    pub fn set_optimizers(&mut self, optim_g: ModuleOptimizer, optim_d: ModuleOptimizer) {
+        self.optim_g = optim_g;
+        self.optim_d = optim_d;
+    }
+
+    /// The generator for inference: batch norm switched to its running statistics.
+    pub fn generator_for_inference(&self) -> Generator {
+        self.generator.valid()
+    }
+
+    fn upload(&self, values: Vec<f32>, shape: [usize; 2]) -> Tensor<2> {
+        Tensor::from_data(TensorData::new(values, shape), &self.device)
+    }
+
+    fn upload_labels(&self, labels: Vec<i64>) -> Tensor<1, Int> {
+        let n = labels.len();
+        Tensor::from_data(TensorData::new(labels, [n]), &self.device)
+    }
+
+    fn noise(&self, substep: u64, batch: usize) -> (Tensor<2>, Option<Tensor<1, Int>>) {
+        let index = self.step * 1000 + substep;
+        let mut rng = latent::rng_for(self.config.seed, STREAM_Z, index);
+        let z = latent::normal(&mut rng, batch, self.arch.latent_dim());
+        let z = self.upload(z, [batch, self.arch.latent_dim()]);
+        let labels = match self.arch.n_classes() {
+            0 => None,
+            n => {
+                let mut rng = latent::rng_for(self.config.seed, STREAM_LABELS, index);
+                Some(self.upload_labels(latent::random_labels(&mut rng, batch, n)))
+            }
+        };
+        (z, labels)
+    }
+
+    /// Checks a real batch's shape and labels before anything touches the device.
+    fn check_batch(&self, real: &RealBatch<'_>) -> Result<usize> {
+        let len = self.arch.sample_len();
+        if real.samples.is_empty() || real.samples.len() % len != 0 {
+            return Err(WebganError::bad_data(
+                "training batch",
+                format!(
+                    "{} values is not a whole number of samples of {len}",
+                    real.samples.len()
+                ),
+            ));
+        }
+        let batch = real.samples.len() / len;
+        if let Some(i) = real.samples.iter().position(|v| !v.is_finite()) {
+            return Err(WebganError::bad_data(
+                "training batch",
+                format!("value {} at index {i} is not finite", real.samples[i]),
+            ));
+        }
+        match (self.arch.n_classes(), real.labels) {
+            (0, _) => {}
+            (n, Some(labels)) => {
+                if labels.len() != batch {
+                    return Err(WebganError::bad_data(
+                        "training batch",
+                        format!("{} labels for {batch} samples", labels.len()),
+                    ));
+                }
+                if let Some(bad) = labels.iter().find(|&&l| l < 0 || l as usize >= n) {
+                    return Err(WebganError::bad_data(
+                        "training batch",
+                        format!("label {bad} outside 0..{n}"),
+                    ));
+                }
+            }
+            (_, None) => {
+                return Err(WebganError::bad_data(
+                    "training batch",
+                    "a conditional model needs a label for every sample",
+                ));
+            }
+        }
+        Ok(batch)
+    }
+
+    /// One training iteration: `d_steps` discriminator updates on `real` (the same real batch
+    /// each time) and one generator update. Issues work to the device and returns without
+    /// reading anything back.
+    pub fn step(&mut self, real: RealBatch<'_>) -> Result<StepStats> {
+        let batch = self.check_batch(&real)?;
+        let len = self.arch.sample_len();
+        let real_x = self.upload(real.samples.to_vec(), [batch, len]);
+        let real_labels = real.labels.map(|l| self.upload_labels(l.to_vec()));
+        let loss = self.config.loss;
+        let real_target = 1.0 - self.config.label_smoothing;
+        let k = self.config.d_steps as u64;
+
+        // Extra D steps (k > 1) see fresh fakes from a generator that records no graph.
+        let frozen_g = self.generator.clone().no_grad();
+        for i in 0..k - 1 {
+            let (z, labels) = self.noise(i, batch);
+            let fake = frozen_g.forward(z, labels.clone()).detach();
+            self.discriminator_update(&real_x, &real_labels, fake, labels, real_target, i);
+        }
+        // The last D step and the G step share one generator forward (as PyTorch's DCGAN
+        // example does): D trains on the detached fakes, then G backpropagates through the
+        // updated D into the very same graph.
+        let (z, labels) = self.noise(k - 1, batch);
+        let fake = self.generator.forward(z, labels.clone());
+        let (d_loss, d_real, d_fake, gp) = self.discriminator_update(
+            &real_x,
+            &real_labels,
+            fake.clone().detach(),
+            labels.clone(),
+            real_target,
+            k - 1,
+        );
+
+        let frozen_d = self.discriminator.clone().no_grad();
+        let g_loss = loss.generator(frozen_d.forward(fake, labels));
+        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
+        self.generator = self
+            .optim_g
+            .step(self.config.lr_g, self.generator.clone(), grads);
+
+        self.step += 1;
+        let values = Tensor::cat(vec![d_loss, g_loss, d_real, d_fake, gp], 0)
+            .detach()
+            .inner();
+        Ok(StepStats {
+            values,
+            step: self.step,
+        })
+    }
+
+    /// One D update; returns (loss, mean D(x), mean D(G(z)), penalty), detached.
+    fn discriminator_update(
+        &mut self,
+        real_x: &Tensor<2>,
+        real_labels: &Option<Tensor<1, Int>>,
+        fake: Tensor<2>,
+        fake_labels: Option<Tensor<1, Int>>,
+        real_target: f32,
+        substep: u64,
+    ) -> (Tensor<1>, Tensor<1>, Tensor<1>, Tensor<1>) {
+        let loss = self.config.loss;
+        let d = &self.discriminator;
+        let real_logits = d.forward(real_x.clone(), real_labels.clone());
+        let fake_logits = d.forward(fake.clone(), fake_labels.clone());
+        let mut d_loss = loss.discriminator(real_logits.clone(), fake_logits.clone(), real_target);
+        let gp = if loss == GanLoss::WganGp && self.config.gp_weight > 0.0 {
+            let gp = self.gradient_penalty(real_x, real_labels, &fake, substep);
+            d_loss = d_loss + gp.clone() * self.config.gp_weight;
+            gp.detach()
+        } else {
+            Tensor::zeros([1], &self.device)
+        };
+        let (d_real, d_fake) = if loss.is_probabilistic() {
+            (sigmoid(real_logits).mean(), sigmoid(fake_logits).mean())
+        } else {
+            (real_logits.mean(), fake_logits.mean())
+        };
+        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+        self.discriminator = self
+            .optim_d
+            .step(self.config.lr_d, self.discriminator.clone(), grads);
+        (d_loss.detach(), d_real.detach(), d_fake.detach(), gp)
+    }
+
+    /// WGAN-GP's penalty E[(||grad_x D(x_hat)|| - 1)^2] at random interpolates x_hat.
+    ///
+    /// burn has no second-order autodiff, so the gradient norm cannot be differentiated
+    /// directly. Instead: a first backward pass gives g = grad D(x_hat) as a constant; with
+    /// u = g / ||g||, the directional derivative u . grad D(x_hat) equals ||g||, and its
+    /// parameter gradient equals that of ||grad D|| exactly (d||g|| = u . dg). That directional
+    /// derivative is taken as a central difference (D(x_hat + h u) - D(x_hat - h u)) / 2h,
+    /// which is differentiable with first-order autodiff and exact up to O(h^2) (exact where D
+    /// is piecewise linear and no kink lies within h, as with LeakyReLU networks).
+    fn gradient_penalty(
+        &self,
+        real_x: &Tensor<2>,
+        real_labels: &Option<Tensor<1, Int>>,
+        fake: &Tensor<2>,
+        substep: u64,
+    ) -> Tensor<1> {
+        let [batch, len] = real_x.dims();
+        let mut rng = latent::rng_for(self.config.seed, STREAM_GP, self.step * 1000 + substep);
+        let eps: Vec<f32> = (0..batch)
+            .map(|_| rand::Rng::random::<f32>(&mut rng))
+            .collect();
+        let eps = self.upload(eps, [batch, 1]);
+        let x_hat = (real_x.clone() * eps.clone() + fake.clone() * (eps.neg() + 1.0)).detach();
+        let direction = input_gradient_direction(
+            &self.discriminator.clone().no_grad(),
+            x_hat.clone(),
+            real_labels.clone(),
+        );
+        let d = &self.discriminator;
+        let step = direction * GP_DIFF_STEP;
+        let plus = d.forward(x_hat.clone() + step.clone(), real_labels.clone());
+        let minus = d.forward(x_hat - step, real_labels.clone());
+        let norm = (plus - minus) / (2.0 * GP_DIFF_STEP);
+        let _ = len;
+        (norm - 1.0).powi_scalar(2).mean()
+    }
+}
+
+/// grad_x D(x) / ||grad_x D(x)|| per sample, as a constant (detached) tensor.
+pub fn input_gradient_direction(
+    d: &Discriminator,
+    x: Tensor<2>,
+    labels: Option<Tensor<1, Int>>,
+) -> Tensor<2> {
+    let x = x.detach().require_grad();
+    let grads = d.forward(x.clone(), labels).sum().backward();
+    let g = x
+        .grad(&grads)
+        .expect("the input requires grad, so it has a gradient");
+    let norm = g.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
+    Tensor::from_inner((g / norm).detach()).detach()
+}

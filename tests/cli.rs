@@ -1,0 +1,222 @@
+//! The `webgan` binary end to end on tiny data the test writes itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use webgan::data::mnist;
+
+fn webgan(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_webgan"))
+        .args(args)
+        .output()
+        .expect("the webgan binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("webgan-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// 40 tiny MNIST-format digits: a vertical bar whose position is the label.
+fn write_tiny_mnist(dir: &Path) {
+    let n = 40;
+    let mut pixels = vec![0u8; n * 28 * 28];
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    for (i, &l) in labels.iter().enumerate() {
+        for r in 4..24 {
+            pixels[i * 784 + r * 28 + 4 + 2 * l as usize] = 255;
+        }
+    }
+    std::fs::write(
+        dir.join("train-images-idx3-ubyte"),
+        mnist::encode_images(&pixels, n, 28, 28),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("train-labels-idx1-ubyte"),
+        mnist::encode_labels(&labels),
+    )
+    .unwrap();
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let img = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (img.width(), img.height())
+}
+
+#[test]
+fn train_resume_and_sample_digits_end_to_end() {
+    let dir = tmp("digits");
+    let data = dir.join("mnist");
+    std::fs::create_dir_all(&data).unwrap();
+    write_tiny_mnist(&data);
+    let out = dir.join("run");
+    let (data_s, out_s) = (data.to_str().unwrap(), out.to_str().unwrap());
+
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "digits",
+        "--data",
+        data_s,
+        "--steps",
+        "2",
+        "--batch",
+        "8",
+        "--out",
+        out_s,
+        "--quiet",
+        "--sample-every",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in [
+        "ckpt-latest.wgan",
+        "generator.wgan",
+        "log.jsonl",
+        "samples/step-0000001.png",
+        "samples/final.png",
+    ] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let log = std::fs::read_to_string(out.join("log.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 2);
+    let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert!(first["d_loss"].as_f64().unwrap().is_finite());
+    assert_eq!(png_size(&out.join("samples/final.png")), (8 * 28, 8 * 28));
+
+    // Resume to 4 steps in total: two more log lines, and the checkpoint says 4.
+    let ckpt = out.join("ckpt-latest.wgan");
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "digits",
+        "--data",
+        data_s,
+        "--steps",
+        "4",
+        "--out",
+        out_s,
+        "--quiet",
+        "--resume",
+        ckpt.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out.join("log.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        4
+    );
+    let file = webgan::weights::decode(&std::fs::read(&ckpt).unwrap(), "ckpt").unwrap();
+    assert_eq!(file.manifest.steps, 4);
+
+    // Sample: 12 tiles in 4 columns of 28x28, no padding; same seed, same bytes.
+    let model = out.join("generator.wgan");
+    let (a, b) = (dir.join("a.png"), dir.join("b.png"));
+    for png in [&a, &b] {
+        let o = webgan(&[
+            "sample",
+            "--model",
+            model.to_str().unwrap(),
+            "--n",
+            "12",
+            "--cols",
+            "4",
+            "--class",
+            "7",
+            "--seed",
+            "3",
+            "--out",
+            png.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(png_size(&a), (4 * 28, 3 * 28));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_input_gives_clear_errors_and_a_failing_exit_code() {
+    let dir = tmp("errors");
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "digits",
+        "--data",
+        "/no/such/mnist",
+        "--steps",
+        "1",
+        "--quiet",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("/no/such/mnist") && err.contains("does not exist"),
+        "{err}"
+    );
+
+    let garbage = dir.join("garbage.wgan");
+    std::fs::write(&garbage, b"definitely not weights").unwrap();
+    let png = dir.join("x.png");
+    let o = webgan(&[
+        "sample",
+        "--model",
+        garbage.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a webgan weights file"));
+    assert!(!png.exists(), "no output on failure");
+
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "ring",
+        "--steps",
+        "1",
+        "--lr-g",
+        "5",
+        "--quiet",
+        "--out",
+        dir.join("r").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("lr_g"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn ring_training_writes_a_scatter_plot() {
+    let dir = tmp("ring");
+    let out = dir.join("run");
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "ring",
+        "--steps",
+        "20",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let png = dir.join("ring.png");
+    let o = webgan(&[
+        "sample",
+        "--model",
+        out.join("generator.wgan").to_str().unwrap(),
+        "--n",
+        "500",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(png_size(&png), (512, 512));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,47 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use webgan::burn::tensor::Device;
+use webgan::model::{ArchConfig, ImageGanConfig, ToyGanConfig};
+use webgan::train::TrainConfig;
+
+pub fn cpu() -> Device {
+    Device::flex()
+}
+
+/// A small conditional image GAN (16x16 grey, 3 classes) that trains in milliseconds.
+pub fn tiny_image_arch() -> ArchConfig {
+    ArchConfig::Image(
+        ImageGanConfig::new()
+            .with_image_size(16)
+            .with_latent_dim(8)
+            .with_width(8)
+            .with_n_classes(3)
+            .with_class_embed_dim(4),
+    )
+}
+
+pub fn toy_arch() -> ArchConfig {
+    ArchConfig::Toy(ToyGanConfig::new())
+}
+
+pub fn tiny_config() -> TrainConfig {
+    TrainConfig::new().with_batch_size(8)
+}
+
+/// Deterministic "real" images in [-1, 1]: a bright square whose place depends on the class.
+pub fn fake_real_batch(n: usize, size: usize, classes: usize) -> (Vec<f32>, Vec<i64>) {
+    let mut x = Vec::with_capacity(n * size * size);
+    let mut y = Vec::with_capacity(n);
+    for i in 0..n {
+        let class = i % classes;
+        y.push(class as i64);
+        for r in 0..size {
+            for c in 0..size {
+                let inside = r / (size / 2) == class % 2 && c / (size / 2) == (class / 2) % 2;
+                x.push(if inside { 0.9 } else { -0.9 });
+            }
+        }
+    }
+    (x, y)
+}
