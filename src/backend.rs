@@ -29,6 +29,14 @@ impl BackendKind {
     }
 }
 
+impl BackendKind {
+    /// Whether convolutions should go through matmul on this backend (see `model::layers`):
+    /// ndarray's convolution kernels are two orders of magnitude slower than its matmul.
+    pub fn prefers_matmul_convs(self) -> bool {
+        matches!(self, BackendKind::Ndarray)
+    }
+}
+
 /// Opens a device of the given kind, or says why it cannot.
 #[cfg(not(target_family = "wasm"))]
 pub fn open(kind: BackendKind) -> Result<Device> {

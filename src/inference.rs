@@ -34,6 +34,11 @@ impl Sampler {
         }
     }
 
+    /// Computes convolutions through matmul (for backends with slow convolution kernels).
+    pub fn set_matmul_convs(&mut self, on: bool) {
+        self.generator.set_matmul_convs(on);
+    }
+
     pub fn arch(&self) -> &ArchConfig {
         &self.manifest.arch
     }

@@ -279,6 +279,12 @@ impl GanTrainer {
         }
     }
 
+    /// Computes convolutions through matmul (for backends with slow convolution kernels).
+    pub fn set_matmul_convs(&mut self, on: bool) {
+        self.generator.set_matmul_convs(on);
+        self.discriminator.set_matmul_convs(on);
+    }
+
     pub fn device(&self) -> &Device {
         &self.device
     }

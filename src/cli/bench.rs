@@ -36,11 +36,12 @@ fn bench_backend(
     let arch = Preset::Digits.arch();
     let mut result = serde_json::json!({ "backend": kind.name() });
     for &b in batches {
-        let sampler = Sampler::from_generator(
+        let mut sampler = Sampler::from_generator(
             Manifest::new(FileKind::Generator, arch.clone(), "bench", 0),
             Generator::new(&arch, &device),
             &device,
         );
+        sampler.set_matmul_convs(kind.prefers_matmul_convs());
         let z = latent::batch_for_seed(1, b, arch.latent_dim());
         let labels = sampler.labels(b, None)?;
         let forward = median_ms(
@@ -50,6 +51,7 @@ fn bench_backend(
 
         let config = Preset::Digits.train_config().with_batch_size(b);
         let mut trainer = GanTrainer::new(arch.clone(), config, &device)?;
+        trainer.set_matmul_convs(kind.prefers_matmul_convs());
         let mut rng = rand::rngs::StdRng::seed_from_u64(2);
         let real: Vec<f32> = (0..b * arch.sample_len())
             .map(|_| rng.random_range(-1.0..1.0))

@@ -16,7 +16,8 @@ pub fn run(args: SampleArgs) -> Result<()> {
     }
     let bytes = std::fs::read(&args.model).map_err(|e| WebganError::io(&args.model, e))?;
     let device = backend::open(args.backend)?;
-    let sampler = Sampler::load(&bytes, &args.model.display().to_string(), &device)?;
+    let mut sampler = Sampler::load(&bytes, &args.model.display().to_string(), &device)?;
+    sampler.set_matmul_convs(args.backend.prefers_matmul_convs());
     let samples = sampler.generate_seed(args.seed, args.n, args.class)?;
     match sampler.arch().clone() {
         ArchConfig::Image(c) => {

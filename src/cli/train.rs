@@ -181,6 +181,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         None => GanTrainer::new(args.preset.arch(), train_config(&args), &device)?,
     };
+    trainer.set_matmul_convs(args.backend.prefers_matmul_convs());
     let data = load_data(args.preset, args.data.as_deref(), args.limit)?;
     if data.sample_len() != trainer.arch.sample_len() {
         return Err(WebganError::bad_data(

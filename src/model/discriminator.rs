@@ -24,6 +24,11 @@ pub struct ImageDiscriminator {
 }
 
 impl ImageDiscriminator {
+    /// Computes the convolutions through matmul (see `layers`). Same weights, same results.
+    pub fn set_matmul_convs(&mut self, on: bool) {
+        self.downs.iter_mut().for_each(|down| down.matmul = on);
+    }
+
     pub fn new(config: &ImageGanConfig, device: &Device) -> Self {
         let (start, stages) = config.stages().expect("validated config");
         let mut downs = Vec::new();
@@ -52,12 +57,12 @@ impl ImageDiscriminator {
     pub fn forward(&self, x: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<1> {
         let [b, _] = x.dims();
         let (s, c) = (self.image_size, self.channels);
-        let mut h = x.reshape([b, s, s, c]);
+        let mut h = x.reshape([b, s, s, c]).permute([0, 3, 1, 2]);
         for down in &self.downs {
             h = leaky_relu(down.forward(h), LEAK);
         }
-        let [_, hh, ww, cc] = h.dims();
-        let features = h.reshape([b, hh * ww * cc]);
+        let [_, cc, hh, ww] = h.dims();
+        let features = h.reshape([b, cc * hh * ww]);
         let mut logits = self.head.forward(features.clone()).reshape([b]);
         if let Some(projection) = &self.class_projection {
             let labels = labels.expect("a conditional discriminator needs class labels");
@@ -108,6 +113,13 @@ pub enum Discriminator {
 }
 
 impl Discriminator {
+    /// See [`ImageDiscriminator::set_matmul_convs`]; no effect on MLPs.
+    pub fn set_matmul_convs(&mut self, on: bool) {
+        if let Discriminator::Image(d) = self {
+            d.set_matmul_convs(on);
+        }
+    }
+
     pub fn new(arch: &ArchConfig, device: &Device) -> Self {
         match arch {
             ArchConfig::Image(c) => Discriminator::Image(ImageDiscriminator::new(c, device)),

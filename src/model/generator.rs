@@ -67,10 +67,10 @@ impl ImageGenerator {
         }
     }
 
-    /// Batch norm over the channels of an NHWC tensor, then ReLU.
-    fn norm_relu(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
-        let [b, h, w, c] = x.dims();
-        relu(norm.forward(x.reshape([b * h * w, c]))).reshape([b, h, w, c])
+    /// Computes the transposed convolutions through matmul (for backends with slow
+    /// convolution kernels; see `layers`). Same weights, same results.
+    pub fn set_matmul_convs(&mut self, on: bool) {
+        self.ups.iter_mut().for_each(|up| up.matmul = on);
     }
 
     pub fn forward(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<2> {
@@ -85,17 +85,18 @@ impl ImageGenerator {
             (None, _) => z,
         };
         let (s, c0) = (self.start, self.start_channels);
-        let mut x = self.project.forward(input).reshape([b, s, s, c0]);
-        x = Self::norm_relu(&self.project_norm, x);
+        let mut x = self.project.forward(input).reshape([b, c0, s, s]);
+        x = relu(self.project_norm.forward(x));
         for (i, up) in self.ups.iter().enumerate() {
             x = up.forward(x);
             x = match self.norms.get(i) {
-                Some(norm) => Self::norm_relu(norm, x),
+                Some(norm) => relu(norm.forward(x)),
                 None => tanh(x),
             };
         }
-        let [b, h, w, c] = x.dims();
-        x.reshape([b, h * w * c])
+        // NCHW -> channels-last, the layout of image files and canvases.
+        let [b, c, h, w] = x.dims();
+        x.permute([0, 2, 3, 1]).reshape([b, h * w * c])
     }
 }
 
@@ -137,6 +138,13 @@ pub enum Generator {
 }
 
 impl Generator {
+    /// See [`ImageGenerator::set_matmul_convs`]; no effect on MLPs.
+    pub fn set_matmul_convs(&mut self, on: bool) {
+        if let Generator::Image(g) = self {
+            g.set_matmul_convs(on);
+        }
+    }
+
     /// A freshly initialised generator (weights drawn from the device's RNG).
     pub fn new(arch: &ArchConfig, device: &Device) -> Self {
         match arch {
