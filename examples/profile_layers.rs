@@ -31,28 +31,71 @@ fn fb(y: Tensor<4>, x: &Tensor<4>, backward: bool) -> usize {
 fn main() {
     let kind = std::env::args().nth(1).unwrap_or("flex".into());
     #[allow(deprecated)]
-    let dev = if kind == "ndarray" { Device::ndarray() } else { Device::flex() }.autodiff();
+    let dev = if kind == "ndarray" {
+        Device::ndarray()
+    } else {
+        Device::flex()
+    }
+    .autodiff();
     let b = 64;
     for backward in [false, true] {
         let tag = if backward { "fwd+bwd" } else { "fwd" };
         for (cin, cout, h) in [(128, 64, 7), (64, 1, 14)] {
             let up = UpConv::new(cin, cout, &dev);
-            let x = Tensor::<4>::random([b, h, h, cin], Distribution::Normal(0., 1.), &dev).require_grad();
-            time(&format!("{tag} ours UpConv {cin}->{cout} {h}x{h}"), || fb(up.forward(x.clone()), &x, backward));
-            let w = Param::from_tensor(Tensor::<4>::random([cin, cout, 4, 4], Distribution::Normal(0., 1.), &dev));
-            let xn = Tensor::<4>::random([b, cin, h, h], Distribution::Normal(0., 1.), &dev).require_grad();
-            time(&format!("{tag} burn conv_transpose2d {cin}->{cout}"), || {
-                fb(conv_transpose2d(xn.clone(), w.val(), None, ConvTransposeOptions::new([2, 2], [1, 1], [0, 0], [1, 1], 1)), &xn, backward)
+            let x = Tensor::<4>::random([b, h, h, cin], Distribution::Normal(0., 1.), &dev)
+                .require_grad();
+            time(&format!("{tag} ours UpConv {cin}->{cout} {h}x{h}"), || {
+                fb(up.forward(x.clone()), &x, backward)
             });
+            let w = Param::from_tensor(Tensor::<4>::random(
+                [cin, cout, 4, 4],
+                Distribution::Normal(0., 1.),
+                &dev,
+            ));
+            let xn = Tensor::<4>::random([b, cin, h, h], Distribution::Normal(0., 1.), &dev)
+                .require_grad();
+            time(
+                &format!("{tag} burn conv_transpose2d {cin}->{cout}"),
+                || {
+                    fb(
+                        conv_transpose2d(
+                            xn.clone(),
+                            w.val(),
+                            None,
+                            ConvTransposeOptions::new([2, 2], [1, 1], [0, 0], [1, 1], 1),
+                        ),
+                        &xn,
+                        backward,
+                    )
+                },
+            );
         }
         for (cin, cout, h) in [(1, 64, 28), (64, 128, 14)] {
             let down = DownConv::new(cin, cout, &dev);
-            let x = Tensor::<4>::random([b, h, h, cin], Distribution::Normal(0., 1.), &dev).require_grad();
-            time(&format!("{tag} ours DownConv {cin}->{cout} {h}x{h}"), || fb(down.forward(x.clone()), &x, backward));
-            let w = Param::from_tensor(Tensor::<4>::random([cout, cin, 4, 4], Distribution::Normal(0., 1.), &dev));
-            let xn = Tensor::<4>::random([b, cin, h, h], Distribution::Normal(0., 1.), &dev).require_grad();
+            let x = Tensor::<4>::random([b, h, h, cin], Distribution::Normal(0., 1.), &dev)
+                .require_grad();
+            time(
+                &format!("{tag} ours DownConv {cin}->{cout} {h}x{h}"),
+                || fb(down.forward(x.clone()), &x, backward),
+            );
+            let w = Param::from_tensor(Tensor::<4>::random(
+                [cout, cin, 4, 4],
+                Distribution::Normal(0., 1.),
+                &dev,
+            ));
+            let xn = Tensor::<4>::random([b, cin, h, h], Distribution::Normal(0., 1.), &dev)
+                .require_grad();
             time(&format!("{tag} burn conv2d {cin}->{cout}"), || {
-                fb(conv2d(xn.clone(), w.val(), None, ConvOptions::new([2, 2], [1, 1], [1, 1], 1)), &xn, backward)
+                fb(
+                    conv2d(
+                        xn.clone(),
+                        w.val(),
+                        None,
+                        ConvOptions::new([2, 2], [1, 1], [1, 1], 1),
+                    ),
+                    &xn,
+                    backward,
+                )
             });
         }
     }

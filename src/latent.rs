@@ -34,7 +34,8 @@ pub fn batch_for_seed(seed: u64, n: usize, dim: usize) -> Vec<f32> {
     normal(&mut StdRng::seed_from_u64(seed), n, dim)
 }
 
-/// Class labels for a grid: all `class` if given, else 0, 1, 2, ... cycling along each row.
+/// Class labels for a grid: all `class` if given, else 0, 1, 2, ... repeating (row-major, so
+/// a grid with one column per class shows one class per column).
 pub fn grid_labels(n: usize, n_classes: usize, class: Option<usize>) -> Vec<i64> {
     (0..n)
         .map(|i| match class {

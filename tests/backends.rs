@@ -71,7 +71,13 @@ fn wgpu_generator_agrees_with_flex() {
         gpu.set_matmul_convs(matmul);
         let b = gpu.generate(z.clone(), labels.clone()).unwrap();
         let d = max_diff(&a, &b);
-        println!("wgpu (matmul convs: {matmul}) vs flex: max relative diff {d:.2e} over {} values", a.len());
-        assert!(d < TOLERANCE, "wgpu (matmul convs: {matmul}) vs flex: max diff {d}");
+        println!(
+            "wgpu (matmul convs: {matmul}) vs flex: max relative diff {d:.2e} over {} values",
+            a.len()
+        );
+        assert!(
+            d < TOLERANCE,
+            "wgpu (matmul convs: {matmul}) vs flex: max diff {d}"
+        );
     }
 }

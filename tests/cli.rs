@@ -85,7 +85,8 @@ fn train_resume_and_sample_digits_end_to_end() {
     assert_eq!(log.lines().count(), 2);
     let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
     assert!(first["d_loss"].as_f64().unwrap().is_finite());
-    assert_eq!(png_size(&out.join("samples/final.png")), (8 * 28, 8 * 28));
+    // One column per class, eight rows.
+    assert_eq!(png_size(&out.join("samples/final.png")), (10 * 28, 8 * 28));
 
     // Resume to 4 steps in total: two more log lines, and the checkpoint says 4.
     let ckpt = out.join("ckpt-latest.wgan");

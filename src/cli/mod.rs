@@ -106,9 +106,10 @@ pub struct SampleArgs {
     /// Number of samples.
     #[arg(long, default_value_t = 64)]
     pub n: usize,
-    /// Columns of the grid.
-    #[arg(long, default_value_t = 8)]
-    pub cols: usize,
+    /// Columns of the grid [default: the number of classes for conditional models, so each
+    /// column holds one class; else 8].
+    #[arg(long)]
+    pub cols: Option<usize>,
     /// Class to draw (conditional models); default: classes cycle along each row.
     #[arg(long)]
     pub class: Option<usize>,

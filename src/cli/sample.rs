@@ -21,7 +21,13 @@ pub fn run(args: SampleArgs) -> Result<()> {
     let samples = sampler.generate_seed(args.seed, args.n, args.class)?;
     match sampler.arch().clone() {
         ArchConfig::Image(c) => {
-            let (w, h, rgba) = grid::image_grid_rgba(&samples, c.image_size, c.channels, args.cols);
+            let default_cols = if (1..=16).contains(&c.n_classes) {
+                c.n_classes
+            } else {
+                8
+            };
+            let cols = args.cols.unwrap_or(default_cols);
+            let (w, h, rgba) = grid::image_grid_rgba(&samples, c.image_size, c.channels, cols);
             write_png(&args.out, w, h, &rgba)?;
             println!("wrote {} ({w}x{h}, {} samples)", args.out.display(), args.n);
         }

@@ -104,12 +104,13 @@ struct Preview {
 
 impl Preview {
     fn new(arch: &ArchConfig) -> Preview {
-        let n = if matches!(arch, ArchConfig::Toy(_)) {
-            1000
-        } else {
-            64
-        };
         let classes = arch.n_classes();
+        let n = match arch {
+            ArchConfig::Toy(_) => 1000,
+            // Eight rows of one column per class.
+            _ if (1..=16).contains(&classes) => 8 * classes,
+            _ => 64,
+        };
         Preview {
             z: latent::batch_for_seed(0, n, arch.latent_dim()),
             labels: (classes > 0).then(|| latent::grid_labels(n, classes, None)),
@@ -135,7 +136,12 @@ impl Preview {
         let samples = sampler.generate(self.z.clone(), self.labels.clone())?;
         match &trainer.arch {
             ArchConfig::Image(c) => {
-                let (w, h, rgba) = grid::image_grid_rgba(&samples, c.image_size, c.channels, 8);
+                let cols = if (1..=16).contains(&c.n_classes) {
+                    c.n_classes
+                } else {
+                    8
+                };
+                let (w, h, rgba) = grid::image_grid_rgba(&samples, c.image_size, c.channels, cols);
                 write_png(path, w, h, &rgba)?;
                 Ok(None)
             }

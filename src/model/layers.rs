@@ -90,7 +90,10 @@ impl DownConv {
             .reshape([b, ho + 1, wo + 1, 4 * c]);
         let taps = [(0, 0), (0, 1), (1, 0), (1, 1)]
             .into_iter()
-            .map(|(dy, dx)| s2d.clone().slice([0..b, dy..dy + ho, dx..dx + wo, 0..4 * c]))
+            .map(|(dy, dx)| {
+                s2d.clone()
+                    .slice([0..b, dy..dy + ho, dx..dx + wo, 0..4 * c])
+            })
             .collect();
         let cols = Tensor::cat(taps, 3).reshape([b * ho * wo, 16 * c]);
         // [co, c, ky, kx] = [co, c, dy, py, dx, px] -> [dy, dx, py, px, c, co]
@@ -186,10 +189,18 @@ mod tests {
     use super::*;
     use burn::tensor::{Distribution, Tolerance};
 
-    fn with_random_bias<const D: usize>(weight: Param<Tensor<D>>, cout: usize, dev: &Device) -> (Param<Tensor<D>>, Param<Tensor<1>>) {
+    fn with_random_bias<const D: usize>(
+        weight: Param<Tensor<D>>,
+        cout: usize,
+        dev: &Device,
+    ) -> (Param<Tensor<D>>, Param<Tensor<1>>) {
         let w = weight.val();
         (
-            Param::from_tensor(Tensor::random(w.shape(), Distribution::Normal(0.0, 1.0), dev)),
+            Param::from_tensor(Tensor::random(
+                w.shape(),
+                Distribution::Normal(0.0, 1.0),
+                dev,
+            )),
             Param::from_tensor(Tensor::random([cout], Distribution::Default, dev)),
         )
     }
@@ -200,12 +211,20 @@ mod tests {
         let (cin, cout) = (3, 5);
         let layer = DownConv::new(cin, cout, &dev);
         let (weight, bias) = with_random_bias(layer.weight, cout, &dev);
-        let native = DownConv { weight, bias, matmul: false };
-        let matmul = DownConv { matmul: true, ..native.clone() };
+        let native = DownConv {
+            weight,
+            bias,
+            matmul: false,
+        };
+        let matmul = DownConv {
+            matmul: true,
+            ..native.clone()
+        };
         let x = Tensor::<4>::random([2, cin, 6, 8], Distribution::Normal(0.0, 1.0), &dev);
         let (a, b) = (native.forward(x.clone()), matmul.forward(x));
         assert_eq!(b.dims(), [2, cout, 3, 4]);
-        b.into_data().assert_approx_eq::<f32>(&a.into_data(), Tolerance::absolute(1e-4));
+        b.into_data()
+            .assert_approx_eq::<f32>(&a.into_data(), Tolerance::absolute(1e-4));
     }
 
     #[test]
@@ -214,11 +233,19 @@ mod tests {
         let (cin, cout) = (4, 3);
         let layer = UpConv::new(cin, cout, &dev);
         let (weight, bias) = with_random_bias(layer.weight, cout, &dev);
-        let native = UpConv { weight, bias, matmul: false };
-        let matmul = UpConv { matmul: true, ..native.clone() };
+        let native = UpConv {
+            weight,
+            bias,
+            matmul: false,
+        };
+        let matmul = UpConv {
+            matmul: true,
+            ..native.clone()
+        };
         let x = Tensor::<4>::random([2, cin, 3, 5], Distribution::Normal(0.0, 1.0), &dev);
         let (a, b) = (native.forward(x.clone()), matmul.forward(x));
         assert_eq!(b.dims(), [2, cout, 6, 10]);
-        b.into_data().assert_approx_eq::<f32>(&a.into_data(), Tolerance::absolute(1e-4));
+        b.into_data()
+            .assert_approx_eq::<f32>(&a.into_data(), Tolerance::absolute(1e-4));
     }
 }
