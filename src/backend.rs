@@ -2,10 +2,12 @@
 //! `ndarray` (burn's older CPU backend, kept as a reference) or `wgpu` (Vulkan/Metal/DX12; on
 //! a CPU-only Linux machine, Mesa's lavapipe). In the browser see `web`.
 
-use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
+#[cfg(not(target_family = "wasm"))]
 use crate::error::{Result, WebganError};
+#[cfg(not(target_family = "wasm"))]
+use burn::tensor::Device;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]

@@ -22,3 +22,6 @@ pub use error::{Result, WebganError};
 
 #[cfg(all(feature = "cli", not(target_family = "wasm")))]
 pub mod cli;
+
+#[cfg(target_family = "wasm")]
+pub mod web;

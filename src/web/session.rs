@@ -1,0 +1,160 @@
+//! Backends and loaded generators, as JS classes.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use wasm_bindgen::prelude::*;
+
+use crate::inference::Sampler;
+
+thread_local! {
+    /// burn registers one wgpu runtime per device for the life of the page: open it once and
+    /// hand out the same backend afterwards.
+    static WEBGPU: RefCell<Option<Backend>> = const { RefCell::new(None) };
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Where tensors run: WebGPU (through burn-wgpu) or the CPU (burn's `flex`, in wasm).
+#[wasm_bindgen]
+#[derive(Clone)]
+pub struct Backend {
+    device: Device,
+    description: String,
+    gpu: bool,
+}
+
+#[wasm_bindgen]
+impl Backend {
+    /// Opens WebGPU. Fails with a readable error when the browser has no WebGPU or no
+    /// adapter; the page then falls back to [`Backend::cpu`].
+    pub async fn webgpu() -> Result<Backend, JsError> {
+        if let Some(backend) = WEBGPU.with(|b| b.borrow().clone()) {
+            return Ok(backend);
+        }
+        let has_gpu = web_sys::window()
+            .map(|w| !js_sys::Reflect::get(&w.navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED).is_undefined())
+            .unwrap_or(false);
+        if !has_gpu {
+            return Err(JsError::new("this browser has no WebGPU (navigator.gpu is missing)"));
+        }
+        let (device, setup) = burn::tensor::wgpu::WgpuOptions::default()
+            .init_with_setup_async()
+            .await
+            .map_err(|e| JsError::new(&format!("WebGPU has no usable adapter: {e}")))?;
+        let info = setup.adapter.get_info();
+        let name = [info.name.as_str(), info.driver.as_str(), info.driver_info.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let backend = Backend {
+            device,
+            description: if name.is_empty() { "WebGPU".into() } else { format!("WebGPU ({name})") },
+            gpu: true,
+        };
+        WEBGPU.with(|b| *b.borrow_mut() = Some(backend.clone()));
+        Ok(backend)
+    }
+
+    /// burn's `flex` CPU backend compiled to wasm (one thread).
+    pub fn cpu() -> Backend {
+        Backend {
+            device: Device::flex(),
+            description: "CPU (burn flex, wasm)".into(),
+            gpu: false,
+        }
+    }
+
+    /// What the page shows as "backend in use".
+    #[wasm_bindgen(getter)]
+    pub fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    #[wasm_bindgen(getter, js_name = isGpu)]
+    pub fn is_gpu(&self) -> bool {
+        self.gpu
+    }
+}
+
+/// A generator loaded onto a backend. Weights are uploaded once, here; each `generate` only
+/// sends the latent vectors.
+#[wasm_bindgen]
+pub struct WebGan {
+    sampler: Rc<Sampler>,
+}
+
+#[wasm_bindgen]
+impl WebGan {
+    /// Loads a `.wgan` file (generator or checkpoint). A wrong or corrupt file is an error
+    /// that says what is wrong.
+    pub fn load(backend: &Backend, weights: &[u8], name: &str) -> Result<WebGan, JsError> {
+        let sampler = Sampler::load(weights, name, &backend.device).map_err(js_err)?;
+        Ok(WebGan {
+            sampler: Rc::new(sampler),
+        })
+    }
+
+    /// Computes convolutions through matmul instead of burn's convolution kernels (same
+    /// weights, same results; faster where the backend's convolutions are slow).
+    #[wasm_bindgen(js_name = setMatmulConvs)]
+    pub fn set_matmul_convs(&mut self, on: bool) -> Result<(), JsError> {
+        Rc::get_mut(&mut self.sampler)
+            .ok_or_else(|| JsError::new("cannot switch while a generation is running"))?
+            .set_matmul_convs(on);
+        Ok(())
+    }
+
+    /// The file's manifest (architecture, data, steps, metrics, provenance) as JSON.
+    #[wasm_bindgen(getter)]
+    pub fn manifest(&self) -> String {
+        serde_json::to_string(&self.sampler.manifest).unwrap_or_default()
+    }
+
+    #[wasm_bindgen(getter, js_name = latentDim)]
+    pub fn latent_dim(&self) -> usize {
+        self.sampler.latent_dim()
+    }
+
+    #[wasm_bindgen(getter, js_name = nClasses)]
+    pub fn n_classes(&self) -> usize {
+        self.sampler.arch().n_classes()
+    }
+
+    /// Side of the images in pixels (0 for 2-D models).
+    #[wasm_bindgen(getter, js_name = imageSize)]
+    pub fn image_size(&self) -> usize {
+        self.sampler.arch().image_shape().map_or(0, |s| s.0)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn channels(&self) -> usize {
+        self.sampler.arch().image_shape().map_or(0, |s| s.1)
+    }
+
+    /// Labels for `n` samples: all `class`, or cycling through the classes when `class` is
+    /// negative. Empty for unconditional models.
+    pub fn labels(&self, n: usize, class: i32) -> Result<Vec<i32>, JsError> {
+        let class = usize::try_from(class).ok();
+        let labels = self.sampler.labels(n, class).map_err(js_err)?;
+        Ok(labels.unwrap_or_default().into_iter().map(|l| l as i32).collect())
+    }
+
+    /// Runs the generator on latent vectors `z` (n x latentDim) and labels (empty for
+    /// unconditional models); resolves to n samples, channels-last, in [-1, 1].
+    pub fn generate(&self, z: Vec<f32>, labels: Vec<i32>) -> js_sys::Promise {
+        let sampler = self.sampler.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let labels = (!labels.is_empty()).then(|| labels.into_iter().map(i64::from).collect());
+            let samples = sampler
+                .generate_async(z, labels)
+                .await
+                .map_err(|e| JsValue::from(js_err(e)))?;
+            Ok(js_sys::Float32Array::from(samples.as_slice()).into())
+        })
+    }
+}
