@@ -2,6 +2,7 @@
 # Builds the page: the crate for wasm32, its JS bindings (pkg/, also the embeddable package),
 # wasm-opt when npm's binaryen is installed, and dist/ (www/ + pkg/ + models/).
 #   PROFILE=release (default; shares the build with the wasm tests) or wasm-release (smaller)
+#   SKIP_WASM_OPT=1 skips wasm-opt (3 minutes on 2 cores; the tests do not need it)
 #   scripts/build-web.sh [--pkg-only]    (--pkg-only: stop after pkg/, as trunk's hook does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,9 @@ TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 cargo build --lib --target wasm32-unknown-unknown --no-default-features --profile "$PROFILE" --locked
 wasm="$TARGET_DIR/wasm32-unknown-unknown/$PROFILE/webgan.wasm"
 rm -rf pkg.tmp && wasm-bindgen --target web --out-dir pkg.tmp "$wasm"
-if [ -x node_modules/.bin/wasm-opt ]; then
+if [ -n "${SKIP_WASM_OPT:-}" ]; then
+  echo "build-web: SKIP_WASM_OPT set; the module is larger but identical in behaviour" >&2
+elif [ -x node_modules/.bin/wasm-opt ]; then
   # npm's binaryen (Debian's 108 produces modules that fail to instantiate).
   node_modules/.bin/wasm-opt -Os --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types \

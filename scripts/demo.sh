@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Sets up and runs the demo: trains the 2-D ring GAN and draws its samples to demo/ring.png.
+# Sets up and runs the demo: builds the page and serves it with trunk on
+# http://127.0.0.1:18932/ (open it in a browser with WebGPU; others fall back to the CPU).
+# The shipped models (models/*.wgan) are used; no data is needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-cargo build --release --locked
-mkdir -p demo
-target/release/webgan train --preset ring --steps 2000 --out demo/ring-run
-target/release/webgan sample --model demo/ring-run/generator.wgan --n 2000 --out demo/ring.png
-echo "demo: open demo/ring.png (grey: real samples, blue: generated); samples over time in demo/ring-run/samples/"
+scripts/setup.sh --trunk
+echo "demo: building the page (the first build of burn for wasm takes about 15 minutes)"
+scripts/build-web.sh --pkg-only
+echo "demo: serving on http://127.0.0.1:18932/ (Ctrl-C stops)"
+exec trunk serve

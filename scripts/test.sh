@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs every test. This is what CI runs (.ci/run).
+#  1. native: unit and integration tests (cargo test; wgpu tests run on Mesa's lavapipe)
+#  2. browser: wasm-bindgen-test in headless Chromium, on WebGPU (SwiftShader) and the CPU
+#  3. page: builds dist/ and drives it in headless Chromium with Playwright
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# Release mode: burn's kernels in debug mode make the training tests minutes slower, and the
-# release artifacts are shared with `cargo build --release`.
-cargo test --release --locked 2>&1
+
+echo "== native tests"
+# Release mode: burn's kernels in debug mode make the training tests minutes slower.
+cargo test --release --locked
+
+echo "== browser tests (wasm32, headless Chromium)"
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT=900
+cargo test --target wasm32-unknown-unknown --no-default-features --release --locked --test web
+
+echo "== page tests (Playwright, headless Chromium)"
+SKIP_WASM_OPT=1 scripts/build-web.sh
+node tests/e2e/page.mjs

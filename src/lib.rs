@@ -14,6 +14,8 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod presets;
+#[cfg(not(target_family = "wasm"))]
+pub mod shipped;
 pub mod train;
 pub mod weights;
 

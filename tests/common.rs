@@ -16,8 +16,7 @@ pub fn tiny_image_arch() -> ArchConfig {
             .with_image_size(16)
             .with_latent_dim(8)
             .with_width(8)
-            .with_n_classes(3)
-            .with_class_embed_dim(4),
+            .with_n_classes(3),
     )
 }
 

@@ -100,7 +100,7 @@ pub struct TrainArgs {
 /// Draw samples from a trained generator into a PNG grid (images) or scatter plot (2-D).
 #[derive(clap::Args, Debug)]
 pub struct SampleArgs {
-    /// A weights file (generator.wgan or a checkpoint).
+    /// A weights file (generator.wgan or a checkpoint), or a shipped model: digits, faces.
     #[arg(long)]
     pub model: PathBuf,
     /// Number of samples.

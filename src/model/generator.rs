@@ -6,7 +6,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Embedding, EmbeddingConfig, Linear, L
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::config::{ArchConfig, ImageGanConfig, ToyGanConfig};
+use super::config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
 use super::layers::{UpConv, dcgan_init};
 
 /// DCGAN generator: linear projection to a small map, then 4x4 stride-2 transposed convolutions
@@ -18,6 +18,8 @@ pub struct ImageGenerator {
     pub project_norm: BatchNorm,
     pub ups: Vec<UpConv>,
     pub norms: Vec<BatchNorm>,
+    /// z * e(y) instead of [z, e(y)] (see [`LabelMixing`]).
+    pub multiply_labels: bool,
     pub start: usize,
     pub start_channels: usize,
     pub image_size: usize,
@@ -28,15 +30,17 @@ impl ImageGenerator {
     pub fn new(config: &ImageGanConfig, device: &Device) -> Self {
         let (start, stages) = config.stages().expect("validated config");
         let start_channels = config.width << (stages - 1);
-        let embed_dim = if config.n_classes > 0 {
-            config.class_embed_dim
-        } else {
-            0
+        let multiply = config.label_mixing == LabelMixing::Multiply;
+        // Extra inputs the projection sees: the concatenated embedding, if any.
+        let (embed_dim, extra_inputs) = match (config.n_classes, multiply) {
+            (0, _) => (0, 0),
+            (_, true) => (config.latent_dim, 0),
+            (_, false) => (config.class_embed_dim, config.class_embed_dim),
         };
         let class_embedding = (config.n_classes > 0)
             .then(|| EmbeddingConfig::new(config.n_classes, embed_dim).init(device));
         let project = LinearConfig::new(
-            config.latent_dim + embed_dim,
+            config.latent_dim + extra_inputs,
             start * start * start_channels,
         )
         .with_initializer(dcgan_init())
@@ -55,6 +59,7 @@ impl ImageGenerator {
             ch = out;
         }
         ImageGenerator {
+            multiply_labels: multiply,
             class_embedding,
             project,
             project_norm,
@@ -79,7 +84,12 @@ impl ImageGenerator {
             (Some(embedding), Some(labels)) => {
                 let e = embedding.forward(labels.unsqueeze_dim(1));
                 let [_, _, d] = e.dims();
-                Tensor::cat(vec![z, e.reshape([b, d])], 1)
+                let e = e.reshape([b, d]);
+                if self.multiply_labels {
+                    z * e
+                } else {
+                    Tensor::cat(vec![z, e], 1)
+                }
             }
             (Some(_), None) => panic!("a conditional generator needs class labels"),
             (None, _) => z,

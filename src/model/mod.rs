@@ -5,6 +5,6 @@ pub mod discriminator;
 pub mod generator;
 pub mod layers;
 
-pub use config::{ArchConfig, ImageGanConfig, ToyGanConfig};
+pub use config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
 pub use discriminator::Discriminator;
 pub use generator::Generator;

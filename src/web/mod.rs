@@ -31,7 +31,11 @@ pub fn slerp(a: &[f32], b: &[f32], t: f32) -> Vec<f32> {
 /// One step of a smooth random walk from `z`; `seed` and `step` make it reproducible.
 #[wasm_bindgen(js_name = walkStep)]
 pub fn walk_step(z: &[f32], seed: u32, step: u32, step_size: f32) -> Vec<f32> {
-    latent::walk_step(z, &mut latent::rng_for(seed as u64, 7, step as u64), step_size)
+    latent::walk_step(
+        z,
+        &mut latent::rng_for(seed as u64, 7, step as u64),
+        step_size,
+    )
 }
 
 /// `n` latent vectors of length `dim` for a seed (the same on every backend and machine).
@@ -44,5 +48,7 @@ pub fn latents_for_seed(seed: u32, n: usize, dim: usize) -> Vec<f32> {
 /// the page's sliders move z along e_0, e_1, ...: a unit vector of length `dim`.
 #[wasm_bindgen(js_name = axis)]
 pub fn axis(dim: usize, index: usize) -> Vec<f32> {
-    (0..dim).map(|i| if i == index { 1.0 } else { 0.0 }).collect()
+    (0..dim)
+        .map(|i| if i == index { 1.0 } else { 0.0 })
+        .collect()
 }

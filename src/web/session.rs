@@ -36,24 +36,38 @@ impl Backend {
             return Ok(backend);
         }
         let has_gpu = web_sys::window()
-            .map(|w| !js_sys::Reflect::get(&w.navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED).is_undefined())
+            .map(|w| {
+                !js_sys::Reflect::get(&w.navigator(), &"gpu".into())
+                    .unwrap_or(JsValue::UNDEFINED)
+                    .is_undefined()
+            })
             .unwrap_or(false);
         if !has_gpu {
-            return Err(JsError::new("this browser has no WebGPU (navigator.gpu is missing)"));
+            return Err(JsError::new(
+                "this browser has no WebGPU (navigator.gpu is missing)",
+            ));
         }
         let (device, setup) = burn::tensor::wgpu::WgpuOptions::default()
             .init_with_setup_async()
             .await
             .map_err(|e| JsError::new(&format!("WebGPU has no usable adapter: {e}")))?;
         let info = setup.adapter.get_info();
-        let name = [info.name.as_str(), info.driver.as_str(), info.driver_info.as_str()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let name = [
+            info.name.as_str(),
+            info.driver.as_str(),
+            info.driver_info.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
         let backend = Backend {
             device,
-            description: if name.is_empty() { "WebGPU".into() } else { format!("WebGPU ({name})") },
+            description: if name.is_empty() {
+                "WebGPU".into()
+            } else {
+                format!("WebGPU ({name})")
+            },
             gpu: true,
         };
         WEBGPU.with(|b| *b.borrow_mut() = Some(backend.clone()));
@@ -78,6 +92,13 @@ impl Backend {
     #[wasm_bindgen(getter, js_name = isGpu)]
     pub fn is_gpu(&self) -> bool {
         self.gpu
+    }
+}
+
+impl Backend {
+    /// The burn device (for Rust code and tests running in the page).
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 }
 
@@ -141,7 +162,11 @@ impl WebGan {
     pub fn labels(&self, n: usize, class: i32) -> Result<Vec<i32>, JsError> {
         let class = usize::try_from(class).ok();
         let labels = self.sampler.labels(n, class).map_err(js_err)?;
-        Ok(labels.unwrap_or_default().into_iter().map(|l| l as i32).collect())
+        Ok(labels
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| l as i32)
+            .collect())
     }
 
     /// Runs the generator on latent vectors `z` (n x latentDim) and labels (empty for

@@ -1,0 +1,44 @@
+//! The models this project ships (`models/*.wgan`), built into the native binary so that
+//! `webgan sample --model digits` works from anywhere. The page fetches the same files.
+
+/// (name, weights) of every shipped model.
+pub const MODELS: [(&str, &[u8]); 2] = [
+    ("digits", include_bytes!("../models/digits.wgan")),
+    ("faces", include_bytes!("../models/faces.wgan")),
+];
+
+/// The shipped model of that name, if any.
+pub fn model(name: &str) -> Option<&'static [u8]> {
+    MODELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, bytes)| *bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inference::Sampler;
+    use crate::model::ArchConfig;
+
+    #[test]
+    fn the_shipped_models_still_load_and_generate() {
+        let device = burn::tensor::Device::flex();
+        for (name, bytes) in MODELS {
+            let sampler =
+                Sampler::load(bytes, name, &device).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let ArchConfig::Image(arch) = sampler.arch().clone() else {
+                panic!("{name} should be an image model");
+            };
+            let out = sampler.generate_seed(1, 2, None).unwrap();
+            assert_eq!(out.len(), 2 * arch.image_len(), "{name}");
+            assert!(
+                out.iter()
+                    .all(|v| v.is_finite() && (-1.0..=1.0).contains(v)),
+                "{name}"
+            );
+        }
+        assert_eq!(model("digits").map(|b| b.len()), Some(MODELS[0].1.len()));
+        assert!(model("cats").is_none());
+    }
+}

@@ -1,0 +1,65 @@
+// Benchmark of the page (numbers, not a test): transfer size of the digits page, time from
+// load to the first grid, and generation latency for 64 digits on WebGPU and on the CPU in
+// Debian's headless Chromium (median of repeated runs after the first).
+// Run after scripts/build-web.sh (with wasm-opt for a meaningful size): `npm run bench`.
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { serve } from './serve.mjs';
+
+const REPEATS = Number(process.env.REPEATS || 7);
+const FILES = ['index.html', 'app.js', 'style.css', 'pkg/webgan.js', 'pkg/webgan_bg.wasm', 'models/digits.wgan'];
+const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+const sizes = Object.fromEntries(FILES.map((f) => {
+  const raw = readFileSync(`dist/${f}`);
+  return [f, { raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length }];
+}));
+const total = Object.values(sizes).reduce((a, s) => ({ raw: a.raw + s.raw, gzip: a.gzip + s.gzip }), { raw: 0, gzip: 0 });
+console.log('file                      raw bytes   gzip bytes');
+for (const [f, s] of Object.entries(sizes)) console.log(`${f.padEnd(24)} ${String(s.raw).padStart(10)} ${String(s.gzip).padStart(12)}`);
+console.log(`${'total'.padEnd(24)} ${String(total.raw).padStart(10)} ${String(total.gzip).padStart(12)}`);
+
+async function measure(server, webgpu) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: webgpu ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS });
+  const page = await browser.newPage();
+  const t0 = Date.now();
+  await page.goto(server.url + 'index.html#model=digits&seed=1');
+  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: 15 * 60 * 1000 });
+  const firstGridMs = Date.now() - t0;
+  const backend = await page.textContent('#backend');
+  const times = await page.evaluate(async (repeats) => {
+    const m = await import('./pkg/webgan.js');
+    const gan = window.webgan.gan;
+    const z = m.latentsForSeed(9, 64, gan.latentDim);
+    const labels = gan.labels(64, -1);
+    const out = [];
+    for (let i = 0; i < repeats; i++) {
+      const t = performance.now();
+      await gan.generate(z, labels);
+      out.push(performance.now() - t);
+    }
+    return out;
+  }, REPEATS);
+  await browser.close();
+  times.sort((a, b) => a - b);
+  return { backend, firstGridMs, medianMs: times[Math.floor(times.length / 2)] };
+}
+
+const server = await serve('dist');
+try {
+  const gpu = await measure(server, true);
+  const cpu = await measure(server, false);
+  for (const r of [gpu, cpu]) {
+    console.log(`${r.backend}: load to first grid ${r.firstGridMs} ms; 64 digits median ${r.medianMs.toFixed(1)} ms`);
+  }
+  console.log(JSON.stringify({
+    transfer_gzip_bytes: total.gzip, transfer_raw_bytes: total.raw,
+    webgpu_first_grid_ms: gpu.firstGridMs, webgpu_generate_64_ms: Number(gpu.medianMs.toFixed(1)),
+    cpu_first_grid_ms: cpu.firstGridMs, cpu_generate_64_ms: Number(cpu.medianMs.toFixed(1)),
+    webgpu_backend: gpu.backend, cpu_backend: cpu.backend,
+  }));
+} finally {
+  server.close();
+}
