@@ -481,7 +481,7 @@ impl GanTrainer {
         fake: &Tensor<2>,
         substep: u64,
     ) -> Tensor<1> {
-        let [batch, len] = real_x.dims();
+        let [batch, _] = real_x.dims();
         let mut rng = latent::rng_for(self.config.seed, STREAM_GP, self.step * 1000 + substep);
         let eps: Vec<f32> = (0..batch)
             .map(|_| rand::Rng::random::<f32>(&mut rng))
@@ -498,7 +498,6 @@ impl GanTrainer {
         let plus = d.forward(x_hat.clone() + step.clone(), real_labels.clone());
         let minus = d.forward(x_hat - step, real_labels.clone());
         let norm = (plus - minus) / (2.0 * GP_DIFF_STEP);
-        let _ = len;
         (norm - 1.0).powi_scalar(2).mean()
     }
 }
