@@ -27,34 +27,58 @@ fn main() {
     let g = Generator::new(&arch, &dev);
     let d = Discriminator::new(&arch, &dev);
     let z = Tensor::<2>::random([b, 64], Distribution::Normal(0., 1.), &dev);
-    let labels = Tensor::<1, Int>::from_data(TensorData::new((0..b as i64).map(|i| i % 10).collect::<Vec<_>>(), [b]), &dev);
-    let sync = |t: Tensor<1>| { t.inner().into_data(); };
-    time("G forward (train mode, autodiff graph)", || sync(g.forward(z.clone(), Some(labels.clone())).sum()));
+    let labels = Tensor::<1, Int>::from_data(
+        TensorData::new((0..b as i64).map(|i| i % 10).collect::<Vec<_>>(), [b]),
+        &dev,
+    );
+    let sync = |t: Tensor<1>| {
+        t.inner().into_data();
+    };
+    time("G forward (train mode, autodiff graph)", || {
+        sync(g.forward(z.clone(), Some(labels.clone())).sum())
+    });
     time("G forward + backward", || {
         let grads = g.forward(z.clone(), Some(labels.clone())).sum().backward();
         let _ = grads;
     });
     let x = Tensor::<2>::random([2 * b, 784], Distribution::Normal(0., 1.), &dev);
     let l2 = Tensor::cat(vec![labels.clone(), labels.clone()], 0);
-    time("D forward, batch 128", || sync(d.forward(x.clone(), Some(l2.clone())).sum()));
+    time("D forward, batch 128", || {
+        sync(d.forward(x.clone(), Some(l2.clone())).sum())
+    });
     time("D forward + backward (weights), batch 128", || {
         let _ = d.forward(x.clone(), Some(l2.clone())).sum().backward();
     });
     let mut dm = d.clone();
     dm.set_matmul_convs(true);
-    time("D forward + backward (weights), batch 128, matmul convs", || {
-        let _ = dm.forward(x.clone(), Some(l2.clone())).sum().backward();
-    });
+    time(
+        "D forward + backward (weights), batch 128, matmul convs",
+        || {
+            let _ = dm.forward(x.clone(), Some(l2.clone())).sum().backward();
+        },
+    );
     let xg = Tensor::<2>::random([b, 784], Distribution::Normal(0., 1.), &dev).require_grad();
     let dn = d.clone().no_grad();
     time("D (frozen) forward + backward to input, batch 64", || {
-        let _ = dn.forward(xg.clone(), Some(labels.clone())).sum().backward();
+        let _ = dn
+            .forward(xg.clone(), Some(labels.clone()))
+            .sum()
+            .backward();
     });
-    let mut t = GanTrainer::new(arch.clone(), Preset::Digits.train_config(), &Device::flex()).unwrap();
-    let real: Vec<f32> = (0..b * 784).map(|i| ((i % 255) as f32 / 127.5) - 1.0).collect();
+    let mut t =
+        GanTrainer::new(arch.clone(), Preset::Digits.train_config(), &Device::flex()).unwrap();
+    let real: Vec<f32> = (0..b * 784)
+        .map(|i| ((i % 255) as f32 / 127.5) - 1.0)
+        .collect();
     let lab: Vec<i64> = (0..b as i64).map(|i| i % 10).collect();
     time("whole training step", || {
-        t.step(RealBatch { samples: &real, labels: Some(&lab) }).unwrap().read().unwrap();
+        t.step(RealBatch {
+            samples: &real,
+            labels: Some(&lab),
+        })
+        .unwrap()
+        .read()
+        .unwrap();
     });
     println!("G params {}, D params {}", g.num_params(), d.num_params());
 }

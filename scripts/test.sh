@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Mesa's Vulkan loader complains on every device open without a runtime dir (harmless noise).
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 
 echo "== native tests"
 # Release mode: burn's kernels in debug mode make the training tests minutes slower.

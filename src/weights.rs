@@ -299,6 +299,10 @@ pub fn save_checkpoint(trainer: &GanTrainer, manifest: &Manifest) -> Result<Vec<
 }
 
 /// Rebuilds a trainer from a checkpoint, on `device`, continuing at the saved step.
+///
+/// burn 0.22 restores optimizer state onto its default device (wgpu when compiled in, unless
+/// the `BURN_DEVICE` environment variable names another); the first step moves it to the
+/// parameters' device. `webgan train` sets `BURN_DEVICE` to its backend for that reason.
 pub fn load_checkpoint(
     bytes: &[u8],
     what: &str,

@@ -174,6 +174,10 @@ impl Preview {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
+    // burn restores optimizer state onto its *default* device, which is wgpu whenever that
+    // backend is compiled in: without this, resuming on flex would touch the GPU (or fail on a
+    // machine without one). SAFETY: set before any other thread of ours exists.
+    unsafe { std::env::set_var("BURN_DEVICE", args.backend.name()) };
     let device = backend::open(args.backend)?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let mut trainer = match &args.resume {
