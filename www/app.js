@@ -83,7 +83,7 @@ function configureForModel() {
   const gan = state.gan;
   const digit = $('digit');
   const previous = digit.value;
-  digit.innerHTML = '<option value="mixed">mixed (one per column)</option>';
+  digit.innerHTML = '<option value="mixed">mixed (0–9 in turn)</option>';
   for (let c = 0; c < gan.nClasses; c++) digit.add(new Option(String(c), String(c)));
   digit.value = [...digit.options].some((o) => o.value === previous) ? previous : 'mixed';
   $('digit-label').hidden = gan.nClasses === 0;
