@@ -125,6 +125,22 @@ try {
     assert.ok(strip > 0.02, `strip is blank (${strip})`);
     await page.screenshot({ path: `${OUT}/page-explore.png`, fullPage: true });
   });
+  await check('the faces model loads and draws colour images', async () => {
+    const before = Number(await page.evaluate(() => document.body.dataset.generations));
+    await page.selectOption('#model', 'faces');
+    await waitForGenerations(page, before + 1);
+    const colour = await page.evaluate(() => {
+      const c = document.getElementById('samples');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let spread = 0;
+      for (let i = 0; i < d.length; i += 4) spread += Math.abs(d[i] - d[i + 2]);
+      return { width: c.width, redBlue: spread / (d.length / 4) };
+    });
+    assert.equal(colour.width, 8 * 32);
+    assert.ok(colour.redBlue > 5, `faces have colour (skin: red above blue): ${JSON.stringify(colour)}`);
+    assert.ok(await page.isHidden('#digit-label'), 'no class picker for an unconditional model');
+    await page.screenshot({ path: `${OUT}/page-faces.png`, fullPage: true });
+  });
   await browser.close();
 
   const cpu = await openPage(server, false);
