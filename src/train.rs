@@ -386,11 +386,13 @@ impl GanTrainer {
         let k = self.config.d_steps as u64;
 
         // Extra D steps (k > 1) see fresh fakes from a generator that records no graph.
-        let frozen_g = self.generator.clone().no_grad();
-        for i in 0..k - 1 {
-            let (z, labels) = self.noise(i, batch);
-            let fake = frozen_g.forward(z, labels.clone()).detach();
-            self.discriminator_update(&real_x, &real_labels, fake, labels, real_target, i);
+        if k > 1 {
+            let frozen_g = self.generator.clone().no_grad();
+            for i in 0..k - 1 {
+                let (z, labels) = self.noise(i, batch);
+                let fake = frozen_g.forward(z, labels.clone()).detach();
+                self.discriminator_update(&real_x, &real_labels, fake, labels, real_target, i);
+            }
         }
         // The last D step and the G step share one generator forward (as PyTorch's DCGAN
         // example does): D trains on the detached fakes, then G backpropagates through the

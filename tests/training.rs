@@ -181,6 +181,34 @@ fn same_seed_same_run_and_labels_are_checked() {
 }
 
 #[test]
+fn several_discriminator_steps_per_generator_step() {
+    let device = common::cpu();
+    let run = || {
+        let config = common::tiny_config()
+            .with_loss(GanLoss::WganGp)
+            .with_d_steps(3);
+        let mut t = GanTrainer::new(common::tiny_image_arch(), config, &device).unwrap();
+        let (x, y) = common::fake_real_batch(8, 16, 3);
+        let stats: Vec<_> = (0..2)
+            .map(|_| {
+                t.step(RealBatch {
+                    samples: &x,
+                    labels: Some(&y),
+                })
+                .unwrap()
+                .read()
+                .unwrap()
+            })
+            .collect();
+        (t.step, stats)
+    };
+    let (steps, stats) = run();
+    assert_eq!(steps, 2, "d_steps counts inside one step");
+    assert!(stats.iter().all(|s| s.gradient_penalty > 0.0), "{stats:?}");
+    assert_eq!(run().1, stats, "reproducible");
+}
+
+#[test]
 fn absurd_hyperparameters_are_refused() {
     let device = common::cpu();
     let cases = [
