@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --trunk
-echo "demo: building the page (the first build of burn for wasm takes about 15 minutes)"
 # The size-optimised profile (LTO, opt-level s): 2.9 MB of gzipped wasm instead of 4.3 MB.
-# Exported, so trunk's pre-build hook (the same script) keeps using it on rebuilds.
+# trunk's pre-build hook (scripts/build-web.sh) builds with it, now and on every rebuild.
 export PROFILE=wasm-release
-scripts/build-web.sh --pkg-only
-echo "demo: serving on http://127.0.0.1:18932/ (Ctrl-C stops)"
+echo "demo: trunk builds the page (the first build of burn for wasm takes about 15 minutes,"
+echo "      wasm-opt 2-3 more), then serves it on http://127.0.0.1:18932/ (Ctrl-C stops)"
 exec trunk serve
