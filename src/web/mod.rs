@@ -44,8 +44,8 @@ pub fn latents_for_seed(seed: u32, n: usize, dim: usize) -> Vec<f32> {
     latent::batch_for_seed(seed as u64, n, dim)
 }
 
-/// `n` leading principal directions... of a Gaussian prior are just the coordinate axes, so
-/// the page's sliders move z along e_0, e_1, ...: a unit vector of length `dim`.
+/// The unit vector e_index of length `dim`. A Gaussian prior has no preferred directions, so
+/// the page's sliders move a latent along its first coordinate axes.
 #[wasm_bindgen(js_name = axis)]
 pub fn axis(dim: usize, index: usize) -> Vec<f32> {
     (0..dim)
