@@ -44,3 +44,21 @@ pub fn fake_real_batch(n: usize, size: usize, classes: usize) -> (Vec<f32>, Vec<
     }
     (x, y)
 }
+
+/// Runs `n` training steps on the fixed batch of 8 squares (for `tiny_image_arch`) and reads
+/// each step's statistics.
+pub fn train_on_squares(
+    trainer: &mut webgan::train::GanTrainer,
+    n: usize,
+) -> Vec<webgan::train::StepValues> {
+    let (x, y) = fake_real_batch(8, 16, 3);
+    (0..n)
+        .map(|_| {
+            let batch = webgan::train::RealBatch {
+                samples: &x,
+                labels: Some(&y),
+            };
+            trainer.step(batch).unwrap().read().unwrap()
+        })
+        .collect()
+}

@@ -121,18 +121,7 @@ fn same_seed_same_run_and_labels_are_checked() {
     let run = || {
         let mut t =
             GanTrainer::new(common::tiny_image_arch(), common::tiny_config(), &device).unwrap();
-        let (x, y) = common::fake_real_batch(8, 16, 3);
-        (0..3)
-            .map(|_| {
-                t.step(RealBatch {
-                    samples: &x,
-                    labels: Some(&y),
-                })
-                .unwrap()
-                .read()
-                .unwrap()
-            })
-            .collect::<Vec<_>>()
+        common::train_on_squares(&mut t, 3)
     };
     assert_eq!(run(), run());
 
@@ -188,18 +177,7 @@ fn several_discriminator_steps_per_generator_step() {
             .with_loss(GanLoss::WganGp)
             .with_d_steps(3);
         let mut t = GanTrainer::new(common::tiny_image_arch(), config, &device).unwrap();
-        let (x, y) = common::fake_real_batch(8, 16, 3);
-        let stats: Vec<_> = (0..2)
-            .map(|_| {
-                t.step(RealBatch {
-                    samples: &x,
-                    labels: Some(&y),
-                })
-                .unwrap()
-                .read()
-                .unwrap()
-            })
-            .collect();
+        let stats = common::train_on_squares(&mut t, 2);
         (t.step, stats)
     };
     let (steps, stats) = run();

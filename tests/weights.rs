@@ -16,16 +16,7 @@ fn trained(steps: usize) -> GanTrainer {
         &common::cpu(),
     )
     .unwrap();
-    let (x, y) = common::fake_real_batch(8, 16, 3);
-    for _ in 0..steps {
-        t.step(RealBatch {
-            samples: &x,
-            labels: Some(&y),
-        })
-        .unwrap()
-        .read()
-        .unwrap();
-    }
+    common::train_on_squares(&mut t, steps);
     t
 }
 
