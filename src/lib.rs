@@ -7,9 +7,12 @@
 pub mod backend;
 pub mod data;
 pub mod error;
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
+pub mod eval;
 pub mod grid;
 pub mod inference;
 pub mod latent;
+pub mod live;
 pub mod loss;
 pub mod metrics;
 pub mod model;

@@ -72,3 +72,42 @@ mod tests {
         assert!((mean_distance_to_ring(&origin) - 1.0).abs() < 1e-6);
     }
 }
+
+/// Fraction of `points` within `radius` of their nearest point in `reference` (both x,y pairs):
+/// "high quality" for data without discrete modes, such as the spiral.
+pub fn fraction_near(points: &[f32], reference: &[f32], radius: f32) -> f32 {
+    let n = points.len() / 2;
+    if n == 0 || reference.len() < 2 {
+        return 0.0;
+    }
+    let r2 = radius * radius;
+    let near = points
+        .chunks_exact(2)
+        .filter(|p| {
+            reference
+                .chunks_exact(2)
+                .any(|q| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) < r2)
+        })
+        .count();
+    near as f32 / n as f32
+}
+
+/// Mean L2 distance over all pairs of the `len`-value samples in `samples`: a cheap diversity
+/// figure (a collapsed generator draws near-identical images, so its value falls towards 0).
+pub fn mean_pairwise_distance(samples: &[f32], len: usize) -> f32 {
+    let items: Vec<&[f32]> = samples.chunks_exact(len.max(1)).collect();
+    let mut total = 0.0f64;
+    let mut pairs = 0usize;
+    for i in 0..items.len() {
+        for j in i + 1..items.len() {
+            let d2: f32 = items[i]
+                .iter()
+                .zip(items[j])
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
+            total += d2.sqrt() as f64;
+            pairs += 1;
+        }
+    }
+    if pairs == 0 { 0.0 } else { (total / pairs as f64) as f32 }
+}

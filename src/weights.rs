@@ -12,10 +12,10 @@
 
 use std::collections::BTreeMap;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::ModuleOptimizer;
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::{Bytes, DType, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, WebganError};
@@ -40,6 +40,8 @@ pub enum FileKind {
     Generator,
     /// Generator, discriminator, both optimizers and the step: what `--resume` loads.
     Checkpoint,
+    /// The evaluation classifier (`webgan classifier`, used by `webgan eval`).
+    Classifier,
 }
 
 /// Everything a weights file says about itself.
@@ -155,6 +157,10 @@ impl WeightsFile {
             .map(|(_, d)| d.as_slice())
             .ok_or_else(|| WebganError::bad_weights(what, format!("has no {name} section")))
     }
+
+    fn has_section(&self, name: &str) -> bool {
+        self.sections.iter().any(|(n, _)| n == name)
+    }
 }
 
 /// Reads a file made by [`encode`]; `what` names it in errors (a path, "upload", ...).
@@ -230,8 +236,10 @@ fn record_bytes<M: Module>(module: M, what: &str) -> Result<Vec<u8>> {
 }
 
 fn load_module<M: Module>(module: M, bytes: &[u8], what: &str, section: &str) -> Result<M> {
+    // Half-precision files are widened to the module's f32 on the host, before upload.
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| WebganError::bad_weights(what, format!("{section}: {e}")))?;
+        .map_err(|e| WebganError::bad_weights(what, format!("{section}: {e}")))?
+        .cast_to_module_dtype();
     module.try_load_record(record).map_err(|e| {
         WebganError::ArchitectureMismatch(format!("{what}: {section} does not fit: {e}"))
     })
@@ -249,13 +257,148 @@ pub fn expect_arch(manifest: &Manifest, expected: &ArchConfig, what: &str) -> Re
     Ok(())
 }
 
-/// Serialises a generator for shipping. Reads the weights synchronously (native only for
-/// WebGPU devices).
+/// How the weights of a generator file are stored. Loading always computes in f32.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// 4 bytes per weight, exactly what training produced.
+    #[default]
+    F32,
+    /// 2 bytes per weight: half the download; measured against f32 before shipping.
+    F16,
+}
+
+/// Serialises a generator for shipping, in f32. Reads the weights synchronously (natively, or
+/// on the CPU in the browser; from WebGPU use [`save_generator_async`]).
 pub fn save_generator(generator: &Generator, manifest: &Manifest) -> Result<Vec<u8>> {
+    save_generator_as(generator, manifest, Precision::F32)
+}
+
+/// Serialises a generator with its weights stored at `precision`.
+pub fn save_generator_as(
+    generator: &Generator,
+    manifest: &Manifest,
+    precision: Precision,
+) -> Result<Vec<u8>> {
     let mut manifest = manifest.clone();
     manifest.kind = FileKind::Generator;
-    let g = record_bytes(generator.valid(), "generator")?;
+    let module = match precision {
+        Precision::F32 => generator.valid(),
+        // Cast on the host copy, so no backend needs f16 support.
+        Precision::F16 => generator.valid().map(&mut CastTo(DType::F16)),
+    };
+    manifest
+        .provenance
+        .insert("precision".into(), format!("{precision:?}").to_lowercase());
+    let g = record_bytes(module, "generator")?;
     encode(&manifest, &[(SECTION_GENERATOR, &g)])
+}
+
+/// Casts every float tensor of a module (burn 0.22 has no module-level cast).
+struct CastTo(DType);
+
+impl ModuleMapper for CastTo {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, t, _) = param.consume();
+        Param::initialized(id, t.cast(self.0))
+    }
+}
+
+/// [`save_generator`] for any device, WebGPU in the browser included: the weights are read
+/// back asynchronously onto the CPU first.
+pub async fn save_generator_async(generator: &Generator, manifest: &Manifest) -> Result<Vec<u8>> {
+    let host = to_host_async(generator.valid(), Generator::new(&manifest.arch, &Device::flex())).await?;
+    save_generator(&host, manifest)
+}
+
+/// A weights-only checkpoint (generator, discriminator, step; no Adam state), written from any
+/// device. Resuming it restarts Adam's moment estimates: the browser's export, because burn
+/// reads optimizer state only synchronously.
+pub async fn save_checkpoint_weights_async(
+    trainer: &GanTrainer,
+    manifest: &Manifest,
+) -> Result<Vec<u8>> {
+    let mut manifest = manifest.clone();
+    manifest.kind = FileKind::Checkpoint;
+    manifest.steps = trainer.step;
+    manifest.train = Some(trainer.config.clone());
+    manifest.arch = trainer.arch.clone();
+    manifest.provenance.insert(
+        "optimizer_state".into(),
+        "not saved (browser export): Adam restarts when resumed".into(),
+    );
+    let cpu = Device::flex();
+    let g = to_host_async(trainer.generator.valid(), Generator::new(&trainer.arch, &cpu)).await?;
+    let d = to_host_async(
+        trainer.discriminator.valid(),
+        Discriminator::new(&trainer.arch, &cpu),
+    )
+    .await?;
+    let g = record_bytes(g, "generator")?;
+    let d = record_bytes(d, "discriminator")?;
+    encode(&manifest, &[(SECTION_GENERATOR, &g), (SECTION_DISCRIMINATOR, &d)])
+}
+
+/// Copies `module`'s tensors into `host` (the same architecture, on the CPU), reading each one
+/// back asynchronously: the only way to get weights off WebGPU in a browser.
+pub async fn to_host_async<M: Module>(module: M, host: M) -> Result<M> {
+    struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val();
+            let shape = t.dims().to_vec();
+            self.0.push((t.reshape([-1]), shape));
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    module.visit(&mut collect);
+    let mut datas = Vec::with_capacity(collect.0.len());
+    for (t, shape) in collect.0 {
+        let data = t
+            .into_data_async()
+            .await
+            .map_err(|e| WebganError::Readback(format!("{e:?}")))?;
+        datas.push((data, shape));
+    }
+    struct Fill {
+        datas: std::vec::IntoIter<(TensorData, Vec<usize>)>,
+        device: Device,
+        error: Option<String>,
+    }
+    impl ModuleMapper for Fill {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let (id, old, _) = param.consume();
+            match self.datas.next() {
+                Some((data, shape)) if shape == old.dims().to_vec() => {
+                    let values: Vec<f32> = match data.try_into_vec_as::<f32>() {
+                        Ok(v) => v,
+                        Err(e) => {
+                            self.error = Some(format!("{e:?}"));
+                            return Param::initialized(id, old);
+                        }
+                    };
+                    let t = Tensor::<D>::from_data(TensorData::new(values, shape), &self.device);
+                    Param::initialized(id, t)
+                }
+                _ => {
+                    self.error = Some("the module's structure changed while copying".into());
+                    Param::initialized(id, old)
+                }
+            }
+        }
+    }
+    let device = host.devices().first().cloned().unwrap_or_else(Device::flex);
+    let mut fill = Fill {
+        datas: datas.into_iter(),
+        device,
+        error: None,
+    };
+    let host = host.map(&mut fill);
+    match fill.error {
+        Some(e) => Err(WebganError::Readback(e)),
+        None => Ok(host),
+    }
 }
 
 /// Loads the generator from a generator file or a checkpoint, ready for inference on `device`.
@@ -337,6 +480,10 @@ pub fn load_checkpoint(
     )?;
     let mut trainer =
         GanTrainer::from_parts(manifest.arch.clone(), config, g, d, manifest.steps, device);
+    if !file.has_section(SECTION_OPTIM_G) && !file.has_section(SECTION_OPTIM_D) {
+        // A weights-only checkpoint (exported from the page): Adam starts afresh.
+        return Ok((manifest, trainer));
+    }
     let (og, od) = trainer.optimizers();
     let og = load_optimizer(og.clone(), file.section(SECTION_OPTIM_G, what)?, what)?;
     let od = load_optimizer(od.clone(), file.section(SECTION_OPTIM_D, what)?, what)?;
@@ -348,4 +495,58 @@ fn load_optimizer(optim: ModuleOptimizer, bytes: &[u8], what: &str) -> Result<Mo
     optim
         .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| WebganError::bad_weights(what, format!("optimizer state: {e}")))
+}
+
+const SECTION_CLASSIFIER: &str = "classifier";
+
+/// Serialises an evaluation classifier; `manifest.arch` describes the images it judges.
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
+pub fn save_classifier(
+    classifier: &crate::eval::classifier::Classifier,
+    config: &crate::eval::classifier::ClassifierConfig,
+    manifest: &Manifest,
+) -> Result<Vec<u8>> {
+    let mut manifest = manifest.clone();
+    manifest.kind = FileKind::Classifier;
+    manifest.provenance.insert(
+        "classifier_config".into(),
+        serde_json::to_string(config).unwrap_or_default(),
+    );
+    let c = record_bytes(classifier.clone(), SECTION_CLASSIFIER)?;
+    encode(&manifest, &[(SECTION_CLASSIFIER, &c)])
+}
+
+/// Loads an evaluation classifier (refusing generators and checkpoints).
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
+pub fn load_classifier(
+    bytes: &[u8],
+    what: &str,
+    device: &Device,
+) -> Result<(Manifest, crate::eval::classifier::ClassifierConfig, crate::eval::classifier::Classifier)> {
+    use crate::eval::classifier::{Classifier, ClassifierConfig};
+    let file = decode(bytes, what)?;
+    if file.manifest.kind != FileKind::Classifier {
+        return Err(WebganError::bad_weights(
+            what,
+            format!(
+                "is a {:?} file, not a classifier (make one with `webgan classifier`)",
+                file.manifest.kind
+            )
+            .to_lowercase(),
+        ));
+    }
+    let config: ClassifierConfig = file
+        .manifest
+        .provenance
+        .get("classifier_config")
+        .and_then(|c| serde_json::from_str(c).ok())
+        .ok_or_else(|| WebganError::bad_weights(what, "classifier file without its config"))?;
+    config.validate()?;
+    let model = load_module(
+        Classifier::new(&config, device),
+        file.section(SECTION_CLASSIFIER, what)?,
+        what,
+        SECTION_CLASSIFIER,
+    )?;
+    Ok((file.manifest, config, model))
 }

@@ -221,3 +221,68 @@ fn ring_training_writes_a_scatter_plot() {
     assert_eq!(png_size(&png), (512, 512));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn classifier_and_eval_run_end_to_end_on_tiny_data() {
+    let dir = tmp("eval");
+    let data = dir.join("mnist");
+    std::fs::create_dir_all(&data).unwrap();
+    write_tiny_mnist(&data);
+    // The same digits serve as the "test" split.
+    for (from, to) in [
+        ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte"),
+        ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"),
+    ] {
+        std::fs::copy(data.join(from), data.join(to)).unwrap();
+    }
+    let (data_s, run) = (data.to_str().unwrap(), dir.join("run"));
+    let classifier = dir.join("classifier.wgan");
+    let o = webgan(&[
+        "classifier", "--kind", "digits", "--data", data_s, "--epochs", "30",
+        "--out", classifier.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = webgan(&[
+        "train", "--preset", "digits", "--data", data_s, "--steps", "3", "--batch", "8",
+        "--out", run.to_str().unwrap(), "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let generator = run.join("generator.wgan");
+    let o = webgan(&[
+        "eval", "--model", generator.to_str().unwrap(), "--data", data_s,
+        "--classifier", classifier.to_str().unwrap(), "--samples", "50",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let last = stdout.lines().last().unwrap();
+    let report: serde_json::Value = serde_json::from_str(last).unwrap();
+    // The bars on 40 vertical bars: the classifier learns them; FID and its floor are real
+    // numbers; a 3-step generator is nowhere near the floor.
+    assert!(report["classifier_accuracy"].as_f64().unwrap() > 0.9, "{last}");
+    let (fid, floor) = (report["fid"].as_f64().unwrap(), report["fid_floor"].as_f64().unwrap());
+    assert!(fid.is_finite() && floor.is_finite() && fid > floor, "{last}");
+    assert_eq!(report["per_class_accuracy"].as_array().unwrap().len(), 10, "{last}");
+    assert_eq!(report["samples"], 50);
+
+    // A faces generator judged by a digits classifier is refused, not scored.
+    let o = webgan(&[
+        "eval", "--model", "faces", "--data", data_s, "--classifier",
+        classifier.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("28x28x1"), "{err}");
+
+    // Export to half precision with the report's metrics in the manifest.
+    let report_file = dir.join("report.txt");
+    std::fs::write(&report_file, stdout.as_bytes()).unwrap();
+    let shipped = dir.join("shipped.wgan");
+    let o = webgan(&[
+        "export", "--model", generator.to_str().unwrap(), "--out", shipped.to_str().unwrap(),
+        "--precision", "f16", "--metrics", report_file.to_str().unwrap(), "--note", "commit=abc",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = webgan::weights::decode(&std::fs::read(&shipped).unwrap(), "shipped").unwrap();
+    assert_eq!(file.manifest.metrics["fid"], fid);
+    assert_eq!(file.manifest.provenance["commit"], "abc");
+    assert_eq!(file.manifest.provenance["precision"], "f16");
+}

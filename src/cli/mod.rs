@@ -1,6 +1,7 @@
 //! The native command-line tool: `webgan train | sample | bench`. Thin over the library.
 
 mod bench;
+mod eval;
 mod sample;
 mod train;
 
@@ -32,6 +33,83 @@ pub enum Command {
     Train(TrainArgs),
     Sample(SampleArgs),
     Bench(BenchArgs),
+    Classifier(ClassifierArgs),
+    Eval(EvalArgs),
+    Export(ExportArgs),
+}
+
+/// Which real data an evaluation classifier learns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalKind {
+    /// MNIST digits (10 classes).
+    Digits,
+    /// UTKFace crops: gender x age bracket from the file names (10 classes).
+    Faces,
+}
+
+/// Train the classifier `webgan eval` judges with (features for FID, predictions for
+/// conditional accuracy). Prints its accuracy on held-out real images.
+#[derive(clap::Args, Debug)]
+pub struct ClassifierArgs {
+    #[arg(long, value_enum)]
+    pub kind: EvalKind,
+    /// MNIST IDX folder (digits) or UTKFace folder (faces).
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    /// Use only the first N images (tests).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value = "flex")]
+    pub backend: BackendKind,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Measure a generator: FID against real data in the project classifier's feature space (with
+/// the real-vs-real floor), Inception-Score analogue, per-class conditional accuracy, class
+/// coverage and a nearest-neighbour memorisation check. The last line is one JSON object.
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// A generator file, or a shipped model: digits, faces.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// MNIST IDX folder (digit models) or UTKFace folder (face models).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The classifier [default: models/digits-classifier.wgan or models/faces-classifier.wgan].
+    #[arg(long)]
+    pub classifier: Option<PathBuf>,
+    /// Generated samples (digits; faces use as many as there are held-out faces).
+    #[arg(long, default_value_t = 10000)]
+    pub samples: usize,
+    /// Use only the first N real images (tests).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "flex")]
+    pub backend: BackendKind,
+}
+
+/// Write a shippable copy of a generator: optionally half precision, with `webgan eval`'s
+/// metrics and provenance notes in its manifest.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// Generator or checkpoint.
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value = "f32")]
+    pub precision: crate::weights::Precision,
+    /// A file whose last JSON line is `webgan eval` output: its numbers become metrics.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    /// Provenance entries, key=value (repeatable): command, commit, data checksums, hardware.
+    #[arg(long)]
+    pub note: Vec<String>,
 }
 
 /// Train a GAN. Writes to --out: checkpoints (ckpt-latest.wgan, resumable), the generator
@@ -146,6 +224,9 @@ pub fn main() -> i32 {
         Command::Train(args) => train::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Classifier(args) => eval::classifier(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Export(args) => eval::export(args),
     };
     match result {
         Ok(()) => 0,

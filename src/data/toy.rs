@@ -20,6 +20,10 @@ pub enum Toy {
 pub const MODE_STD: f32 = 0.05;
 
 impl Toy {
+    pub const ALL: [Toy; 3] = [Toy::Ring, Toy::Grid, Toy::Spiral];
+}
+
+impl Toy {
     pub fn name(self) -> &'static str {
         match self {
             Toy::Ring => "ring",

@@ -3,8 +3,10 @@
 //! synchronous read would panic.
 
 mod session;
+mod trainer;
 
 pub use session::{Backend, WebGan};
+pub use trainer::{WebTrainer, wasm_memory_bytes};
 
 use wasm_bindgen::prelude::*;
 

@@ -35,13 +35,12 @@ impl Backend {
         if let Some(backend) = WEBGPU.with(|b| b.borrow().clone()) {
             return Ok(backend);
         }
-        let has_gpu = web_sys::window()
-            .map(|w| {
-                !js_sys::Reflect::get(&w.navigator(), &"gpu".into())
-                    .unwrap_or(JsValue::UNDEFINED)
-                    .is_undefined()
-            })
-            .unwrap_or(false);
+        // Through the global object, so this works in a worker as well as in the page.
+        let has_gpu = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+            .ok()
+            .filter(|n| !n.is_undefined())
+            .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()).ok())
+            .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null());
         if !has_gpu {
             return Err(JsError::new(
                 "this browser has no WebGPU (navigator.gpu is missing)",

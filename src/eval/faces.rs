@@ -1,0 +1,177 @@
+//! Faces for evaluation: UTKFace crops with the labels their file names carry
+//! (`<age>_<gender>_<race>_<date>.jpg.chip.jpg`), split once into the classifier's training
+//! faces and held-out faces, and the faces report.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+
+use super::classifier::Classifier;
+use super::stats::Gaussian;
+use super::{Memorisation, Report, check_pairing, generate, memorisation};
+use crate::data::Dataset;
+use crate::data::images::to_floats;
+use crate::error::{Result, WebganError};
+use crate::inference::Sampler;
+
+/// Gender (2) x age bracket (5): ten classes that make the classifier learn what faces look
+/// like across the data set's range.
+pub const CLASSES: usize = 10;
+const AGE_BRACKETS: [u32; 4] = [12, 25, 40, 60];
+
+/// The class of a UTKFace file name, or None when the name lacks valid age and gender.
+pub fn class_of(name: &str) -> Option<i64> {
+    let mut parts = name.split('_');
+    let age: u32 = parts.next()?.parse().ok()?;
+    let gender: i64 = parts.next()?.parse().ok()?;
+    if gender > 1 {
+        return None;
+    }
+    let bracket = AGE_BRACKETS.iter().filter(|&&b| age > b).count() as i64;
+    Some(gender * 5 + bracket)
+}
+
+/// Every 10th face by a hash of its name is held out: a split that does not depend on the
+/// order of files on disk.
+fn held_out(name: &str) -> bool {
+    let hash = name
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    hash % 10 == 0
+}
+
+/// (classifier-training faces, held-out faces), labelled, at `size` px, channels-last RGB.
+pub fn load_split(dir: &Path, size: usize, limit: Option<usize>) -> Result<(Dataset, Dataset)> {
+    let entries = std::fs::read_dir(dir).map_err(|e| WebganError::io(dir, e))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.to_ascii_lowercase().ends_with(".jpg"))
+        .collect();
+    names.sort();
+    if let Some(l) = limit {
+        names.truncate(l);
+    }
+    let empty = |name: &str| Dataset {
+        name: name.into(),
+        samples: Vec::new(),
+        labels: Some(Vec::new()),
+        sample_len: size * size * 3,
+    };
+    let (mut train, mut held) = (empty("faces (classifier training split)"), empty("faces (held out)"));
+    for name in names {
+        let Some(class) = class_of(&name) else { continue };
+        let Ok(img) = image::open(dir.join(&name)) else { continue };
+        let target = if held_out(&name) { &mut held } else { &mut train };
+        target.samples.extend(to_floats(&img, size, 3));
+        target.labels.as_mut().expect("labelled").push(class);
+    }
+    if train.is_empty() || held.is_empty() {
+        return Err(WebganError::bad_data(
+            dir.display().to_string(),
+            "needs UTKFace-named JPEGs (<age>_<gender>_...) in both the training and the \
+             held-out split",
+        ));
+    }
+    Ok((train, held))
+}
+
+/// Halves the side of channels-last images by averaging 2x2 blocks.
+pub fn pool2(samples: &[f32], size: usize, channels: usize) -> Vec<f32> {
+    let half = size / 2;
+    let mut out = Vec::with_capacity(samples.len() / 4);
+    for img in samples.chunks_exact(size * size * channels) {
+        for y in 0..half {
+            for x in 0..half {
+                for c in 0..channels {
+                    let at = |yy: usize, xx: usize| img[(yy * size + xx) * channels + c];
+                    out.push(
+                        (at(2 * y, 2 * x)
+                            + at(2 * y, 2 * x + 1)
+                            + at(2 * y + 1, 2 * x)
+                            + at(2 * y + 1, 2 * x + 1))
+                            / 4.0,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The faces report. `train`/`held` come from [`load_split`] at the generator's size; the
+/// classifier judges them at `classifier_size` (pooled down by 2x steps).
+pub fn evaluate_faces(
+    sampler: &Sampler,
+    classifier: &Classifier,
+    classifier_size: usize,
+    train: &Dataset,
+    held: &Dataset,
+    device: &Device,
+) -> Result<Report> {
+    let (size, _) = sampler.arch().image_shape().unwrap_or((0, 0));
+    let pool = (size / classifier_size.max(1)).max(1);
+    check_pairing(sampler, (classifier_size, 3), pool)?;
+    let shrink = |s: &[f32]| {
+        let mut v = s.to_vec();
+        let mut side = size;
+        while side > classifier_size {
+            v = pool2(&v, side, 3);
+            side /= 2;
+        }
+        v
+    };
+    // Equal counts on both sides of each FID, so the floor and the score share their bias.
+    let n = held.len();
+    let (fake, _) = generate(sampler, n, 2000)?;
+    let judged_fake = classifier.judge(&shrink(&fake), device)?;
+    let judged_held = classifier.judge(&shrink(&held.samples), device)?;
+    let judged_train = classifier.judge(&shrink(&train.samples[..n.min(train.len()) * train.sample_len]), device)?;
+    let dim = judged_fake.n_features;
+    let held_gauss = Gaussian::fit(&judged_held.features, dim);
+    let fid = Gaussian::fit(&judged_fake.features, dim).frechet(&held_gauss);
+    let fid_floor = Gaussian::fit(&judged_train.features, dim).frechet(&held_gauss);
+    let held_small = Dataset {
+        samples: shrink(&held.samples),
+        sample_len: classifier_size * classifier_size * 3,
+        ..held.clone()
+    };
+    let classifier_accuracy = classifier.accuracy(&held_small, device)?;
+    let pred = judged_fake.predictions();
+    let held_pred = judged_held.predictions();
+    // Distances to the classifier's training split: held-out faces are distinct photos, so
+    // their distances are what "new face" looks like; a copy would sit far closer.
+    let memorisation: Memorisation = memorisation(&fake, train, held, 500, device)?;
+    Ok(Report {
+        kind: "faces".into(),
+        samples: n,
+        classifier_accuracy,
+        fid,
+        fid_floor,
+        fid_ratio: fid / fid_floor.max(1e-12),
+        classes_covered: super::coverage(&pred, &held_pred, CLASSES),
+        classes_total: CLASSES,
+        memorisation,
+        ..Report::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utkface_names_become_gender_and_age_classes() {
+        assert_eq!(class_of("1_0_0_20161219140623097.jpg.chip.jpg"), Some(0));
+        assert_eq!(class_of("30_1_2_20170116172911130.jpg.chip.jpg"), Some(5 + 2));
+        assert_eq!(class_of("85_0_3_x.jpg.chip.jpg"), Some(4));
+        assert_eq!(class_of("61_3_20170109150557335.jpg.chip.jpg"), None);
+        assert_eq!(class_of("garbage.jpg"), None);
+    }
+
+    #[test]
+    fn pooling_averages_blocks() {
+        let img: Vec<f32> = (0..16).map(|v| v as f32).collect();
+        assert_eq!(pool2(&img, 4, 1), vec![2.5, 4.5, 10.5, 12.5]);
+    }
+}

@@ -1,0 +1,222 @@
+//! `webgan eval`: how good is a generator, measured by the project's own classifier.
+//!
+//! Digits: classifier test accuracy; FID in the classifier's feature space between generated
+//! digits and MNIST test, with real-vs-real (MNIST train vs test) as the floor; an
+//! Inception-Score analogue; per-class conditional accuracy; class coverage; and a
+//! nearest-neighbour memorisation check against the training set.
+//! Faces: the classifier predicts gender x age bracket from UTKFace file names; FID in its
+//! feature space between generated faces and held-out faces the classifier never saw, with
+//! real-vs-real (training-split faces vs held-out faces, same count) as the floor.
+
+pub mod classifier;
+pub mod faces;
+pub mod stats;
+
+use std::collections::BTreeMap;
+
+use burn::tensor::Device;
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::error::{Result, WebganError};
+use crate::inference::Sampler;
+use crate::latent;
+use crate::model::ArchConfig;
+use classifier::Classifier;
+use stats::{Gaussian, inception_score, median, nearest_distances, quantile};
+
+/// Everything `webgan eval` reports; printed last as one JSON line.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub kind: String,
+    pub samples: usize,
+    pub classifier_accuracy: f64,
+    pub fid: f64,
+    pub fid_floor: f64,
+    /// fid / fid_floor.
+    pub fid_ratio: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inception_score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inception_score_real: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditional_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_class_accuracy: Vec<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_class_accuracy: Option<f64>,
+    /// Classes that get at least half their real share of the generated samples.
+    pub classes_covered: usize,
+    pub classes_total: usize,
+    pub memorisation: Memorisation,
+}
+
+/// Nearest-neighbour distances (pixel space, L2) to the training set: generated samples that
+/// sit much closer to a training image than real unseen images do would be copies.
+#[derive(Debug, Default, Serialize)]
+pub struct Memorisation {
+    pub checked: usize,
+    pub median_nn_generated: f32,
+    pub median_nn_real_unseen: f32,
+    /// Generated samples closer to a training image than 99% of unseen real images are.
+    pub fraction_suspiciously_close: f32,
+}
+
+impl Report {
+    /// Scalars for a weights manifest's `metrics`.
+    pub fn metrics(&self) -> BTreeMap<String, f64> {
+        let mut m = BTreeMap::new();
+        m.insert("fid".into(), self.fid);
+        m.insert("fid_floor".into(), self.fid_floor);
+        m.insert("fid_ratio".into(), self.fid_ratio);
+        m.insert("classifier_accuracy".into(), self.classifier_accuracy);
+        m.insert("classes_covered".into(), self.classes_covered as f64);
+        if let Some(v) = self.conditional_accuracy {
+            m.insert("conditional_accuracy".into(), v);
+        }
+        if let Some(v) = self.min_class_accuracy {
+            m.insert("min_class_accuracy".into(), v);
+        }
+        if let Some(v) = self.inception_score {
+            m.insert("inception_score".into(), v);
+        }
+        m.insert(
+            "memorised_fraction".into(),
+            self.memorisation.fraction_suspiciously_close as f64,
+        );
+        m
+    }
+}
+
+/// Checks that the classifier judges images of the generator's shape.
+pub fn check_pairing(sampler: &Sampler, classifier_shape: (usize, usize), pool: usize) -> Result<()> {
+    let Some((size, channels)) = sampler.arch().image_shape() else {
+        return Err(WebganError::ArchitectureMismatch(
+            "eval measures image generators; this one makes 2-D points (its quality figure is \
+             the mode coverage `webgan train` prints)"
+                .into(),
+        ));
+    };
+    if (size / pool, channels) != classifier_shape {
+        return Err(WebganError::ArchitectureMismatch(format!(
+            "the classifier judges {0}x{0}x{1} images, the generator makes {2}x{2}x{3}",
+            classifier_shape.0, classifier_shape.1, size, channels
+        )));
+    }
+    Ok(())
+}
+
+/// Generates `n` samples in batches; conditional models cycle through the classes
+/// (sample i has class i % classes) and the labels are returned.
+pub fn generate(sampler: &Sampler, n: usize, seed: u64) -> Result<(Vec<f32>, Vec<i64>)> {
+    let classes = sampler.arch().n_classes();
+    let labels: Vec<i64> = (0..n).map(|i| (i % classes.max(1)) as i64).collect();
+    let mut out = Vec::new();
+    for (b, chunk) in labels.chunks(250).enumerate() {
+        let z = latent::batch_for_seed(seed.wrapping_add(b as u64), chunk.len(), sampler.latent_dim());
+        let l = (classes > 0).then(|| chunk.to_vec());
+        out.extend(sampler.generate(z, l)?);
+    }
+    Ok((out, labels))
+}
+
+/// Classes that receive at least half their real share of predictions.
+fn coverage(pred: &[usize], real_pred: &[usize], classes: usize) -> usize {
+    let share = |p: &[usize], c| p.iter().filter(|&&x| x == c).count() as f64 / p.len().max(1) as f64;
+    (0..classes)
+        .filter(|&c| share(pred, c) >= 0.5 * share(real_pred, c))
+        .count()
+}
+
+/// The digits report: `train` is MNIST train (memorisation reference and FID floor), `test`
+/// MNIST test (FID reference, classifier accuracy).
+pub fn evaluate_digits(
+    sampler: &Sampler,
+    classifier: &Classifier,
+    train: &Dataset,
+    test: &Dataset,
+    n: usize,
+    device: &Device,
+) -> Result<Report> {
+    check_pairing(sampler, (28, 1), 1)?;
+    let classes = sampler.arch().n_classes();
+    let (fake, labels) = generate(sampler, n, 1000)?;
+    let judged_fake = classifier.judge(&fake, device)?;
+    let judged_test = classifier.judge(&test.samples, device)?;
+    // The floor: as many training digits as test digits, through the same classifier.
+    let floor_n = test.len().min(train.len());
+    let judged_train = classifier.judge(&train.samples[..floor_n * train.sample_len], device)?;
+    let dim = judged_fake.n_features;
+    let test_gauss = Gaussian::fit(&judged_test.features, dim);
+    let fid = Gaussian::fit(&judged_fake.features, dim).frechet(&test_gauss);
+    let fid_floor = Gaussian::fit(&judged_train.features, dim).frechet(&test_gauss);
+    let pred = judged_fake.predictions();
+    let test_pred = judged_test.predictions();
+    let classifier_accuracy = classifier.accuracy(test, device)?;
+
+    let (mut conditional, mut per_class, mut min_class) = (None, Vec::new(), None);
+    if classes > 0 {
+        let mut right = vec![0usize; classes];
+        let mut total = vec![0usize; classes];
+        for (p, &l) in pred.iter().zip(&labels) {
+            total[l as usize] += 1;
+            right[l as usize] += usize::from(*p as i64 == l);
+        }
+        per_class = right
+            .iter()
+            .zip(&total)
+            .map(|(&r, &t)| r as f64 / t.max(1) as f64)
+            .collect();
+        conditional = Some(right.iter().sum::<usize>() as f64 / n.max(1) as f64);
+        min_class = per_class.iter().cloned().reduce(f64::min);
+    }
+    let memorisation = memorisation(&fake, train, test, 1000, device)?;
+    Ok(Report {
+        kind: "digits".into(),
+        samples: n,
+        classifier_accuracy,
+        fid,
+        fid_floor,
+        fid_ratio: fid / fid_floor.max(1e-12),
+        inception_score: Some(inception_score(&judged_fake.probs, judged_fake.n_classes)),
+        inception_score_real: Some(inception_score(&judged_test.probs, judged_test.n_classes)),
+        conditional_accuracy: conditional,
+        per_class_accuracy: per_class,
+        min_class_accuracy: min_class,
+        classes_covered: coverage(&pred, &test_pred, judged_fake.n_classes),
+        classes_total: judged_fake.n_classes,
+        memorisation,
+    })
+}
+
+/// Nearest-neighbour check of up to `max` generated samples and as many unseen real ones.
+pub fn memorisation(
+    fake: &[f32],
+    train: &Dataset,
+    unseen: &Dataset,
+    max: usize,
+    device: &Device,
+) -> Result<Memorisation> {
+    let len = train.sample_len;
+    let k = max.min(fake.len() / len).min(unseen.len());
+    let gen_nn = nearest_distances(&fake[..k * len], &train.samples, len, device)?;
+    let real_nn = nearest_distances(&unseen.samples[..k * len], &train.samples, len, device)?;
+    let p1 = quantile(&real_nn, 0.01);
+    Ok(Memorisation {
+        checked: k,
+        median_nn_generated: median(&gen_nn),
+        median_nn_real_unseen: median(&real_nn),
+        fraction_suspiciously_close: gen_nn.iter().filter(|&&d| d < p1).count() as f32
+            / k.max(1) as f32,
+    })
+}
+
+/// The `ArchConfig` a classifier file records: the images it judges.
+pub fn classifier_arch(config: &classifier::ClassifierConfig) -> ArchConfig {
+    ArchConfig::Image(
+        crate::model::ImageGanConfig::new()
+            .with_image_size(config.image_size)
+            .with_channels(config.channels)
+            .with_n_classes(config.n_classes),
+    )
+}
