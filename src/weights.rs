@@ -497,6 +497,7 @@ fn load_optimizer(optim: ModuleOptimizer, bytes: &[u8], what: &str) -> Result<Mo
         .map_err(|e| WebganError::bad_weights(what, format!("optimizer state: {e}")))
 }
 
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 const SECTION_CLASSIFIER: &str = "classifier";
 
 /// Serialises an evaluation classifier; `manifest.arch` describes the images it judges.
