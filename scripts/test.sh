@@ -15,9 +15,10 @@ cargo test --release --locked
 
 echo "== browser tests (wasm32, headless Chromium)"
 export CHROMEDRIVER=/usr/bin/chromedriver
-export WASM_BINDGEN_TEST_TIMEOUT=900
+export WASM_BINDGEN_TEST_TIMEOUT=1500
 cargo test --target wasm32-unknown-unknown --no-default-features --release --locked --test web
 
 echo "== page tests (Playwright, headless Chromium)"
 SKIP_WASM_OPT=1 scripts/build-web.sh
 node tests/e2e/page.mjs
+node tests/e2e/train.mjs

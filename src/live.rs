@@ -244,7 +244,10 @@ impl LiveTrainer {
         if self.toy().is_some() {
             return Err(WebganError::bad_data(
                 "images",
-                format!("this trainer learns the {} toy set, not images", self.options.data),
+                format!(
+                    "this trainer learns the {} toy set, not images",
+                    self.options.data
+                ),
             ));
         }
         if samples.is_empty() || samples.len() % len != 0 {

@@ -109,5 +109,9 @@ pub fn mean_pairwise_distance(samples: &[f32], len: usize) -> f32 {
             pairs += 1;
         }
     }
-    if pairs == 0 { 0.0 } else { (total / pairs as f64) as f32 }
+    if pairs == 0 {
+        0.0
+    } else {
+        (total / pairs as f64) as f32
+    }
 }

@@ -40,10 +40,22 @@ mod tests {
         }
         // What the page and README promise: conditional digits, 64x64 colour faces, small
         // half-precision files.
-        let arch = |name| Sampler::load(model(name).unwrap(), name, &device).unwrap().arch().clone();
-        let ArchConfig::Image(digits) = arch("digits") else { panic!() };
-        assert_eq!((digits.image_size, digits.channels, digits.n_classes), (28, 1, 10));
-        let ArchConfig::Image(faces) = arch("faces") else { panic!() };
+        let arch = |name| {
+            Sampler::load(model(name).unwrap(), name, &device)
+                .unwrap()
+                .arch()
+                .clone()
+        };
+        let ArchConfig::Image(digits) = arch("digits") else {
+            panic!()
+        };
+        assert_eq!(
+            (digits.image_size, digits.channels, digits.n_classes),
+            (28, 1, 10)
+        );
+        let ArchConfig::Image(faces) = arch("faces") else {
+            panic!()
+        };
         assert_eq!((faces.image_size, faces.channels), (64, 3));
         assert!(model("digits").unwrap().len() <= 1_500_000);
         assert!(model("faces").unwrap().len() <= 6_000_000);

@@ -308,7 +308,11 @@ impl ModuleMapper for CastTo {
 /// [`save_generator`] for any device, WebGPU in the browser included: the weights are read
 /// back asynchronously onto the CPU first.
 pub async fn save_generator_async(generator: &Generator, manifest: &Manifest) -> Result<Vec<u8>> {
-    let host = to_host_async(generator.valid(), Generator::new(&manifest.arch, &Device::flex())).await?;
+    let host = to_host_async(
+        generator.valid(),
+        Generator::new(&manifest.arch, &Device::flex()),
+    )
+    .await?;
     save_generator(&host, manifest)
 }
 
@@ -329,7 +333,11 @@ pub async fn save_checkpoint_weights_async(
         "not saved (browser export): Adam restarts when resumed".into(),
     );
     let cpu = Device::flex();
-    let g = to_host_async(trainer.generator.valid(), Generator::new(&trainer.arch, &cpu)).await?;
+    let g = to_host_async(
+        trainer.generator.valid(),
+        Generator::new(&trainer.arch, &cpu),
+    )
+    .await?;
     let d = to_host_async(
         trainer.discriminator.valid(),
         Discriminator::new(&trainer.arch, &cpu),
@@ -337,7 +345,10 @@ pub async fn save_checkpoint_weights_async(
     .await?;
     let g = record_bytes(g, "generator")?;
     let d = record_bytes(d, "discriminator")?;
-    encode(&manifest, &[(SECTION_GENERATOR, &g), (SECTION_DISCRIMINATOR, &d)])
+    encode(
+        &manifest,
+        &[(SECTION_GENERATOR, &g), (SECTION_DISCRIMINATOR, &d)],
+    )
 }
 
 /// Copies `module`'s tensors into `host` (the same architecture, on the CPU), reading each one
@@ -523,7 +534,11 @@ pub fn load_classifier(
     bytes: &[u8],
     what: &str,
     device: &Device,
-) -> Result<(Manifest, crate::eval::classifier::ClassifierConfig, crate::eval::classifier::Classifier)> {
+) -> Result<(
+    Manifest,
+    crate::eval::classifier::ClassifierConfig,
+    crate::eval::classifier::Classifier,
+)> {
     use crate::eval::classifier::{Classifier, ClassifierConfig};
     let file = decode(bytes, what)?;
     if file.manifest.kind != FileKind::Classifier {

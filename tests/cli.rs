@@ -238,19 +238,43 @@ fn classifier_and_eval_run_end_to_end_on_tiny_data() {
     let (data_s, run) = (data.to_str().unwrap(), dir.join("run"));
     let classifier = dir.join("classifier.wgan");
     let o = webgan(&[
-        "classifier", "--kind", "digits", "--data", data_s, "--epochs", "30",
-        "--out", classifier.to_str().unwrap(),
+        "classifier",
+        "--kind",
+        "digits",
+        "--data",
+        data_s,
+        "--epochs",
+        "30",
+        "--out",
+        classifier.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = webgan(&[
-        "train", "--preset", "digits", "--data", data_s, "--steps", "3", "--batch", "8",
-        "--out", run.to_str().unwrap(), "--quiet",
+        "train",
+        "--preset",
+        "digits",
+        "--data",
+        data_s,
+        "--steps",
+        "3",
+        "--batch",
+        "8",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let generator = run.join("generator.wgan");
     let o = webgan(&[
-        "eval", "--model", generator.to_str().unwrap(), "--data", data_s,
-        "--classifier", classifier.to_str().unwrap(), "--samples", "50",
+        "eval",
+        "--model",
+        generator.to_str().unwrap(),
+        "--data",
+        data_s,
+        "--classifier",
+        classifier.to_str().unwrap(),
+        "--samples",
+        "50",
     ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -258,15 +282,33 @@ fn classifier_and_eval_run_end_to_end_on_tiny_data() {
     let report: serde_json::Value = serde_json::from_str(last).unwrap();
     // The bars on 40 vertical bars: the classifier learns them; FID and its floor are real
     // numbers; a 3-step generator is nowhere near the floor.
-    assert!(report["classifier_accuracy"].as_f64().unwrap() > 0.9, "{last}");
-    let (fid, floor) = (report["fid"].as_f64().unwrap(), report["fid_floor"].as_f64().unwrap());
-    assert!(fid.is_finite() && floor.is_finite() && fid > floor, "{last}");
-    assert_eq!(report["per_class_accuracy"].as_array().unwrap().len(), 10, "{last}");
+    assert!(
+        report["classifier_accuracy"].as_f64().unwrap() > 0.9,
+        "{last}"
+    );
+    let (fid, floor) = (
+        report["fid"].as_f64().unwrap(),
+        report["fid_floor"].as_f64().unwrap(),
+    );
+    assert!(
+        fid.is_finite() && floor.is_finite() && fid > floor,
+        "{last}"
+    );
+    assert_eq!(
+        report["per_class_accuracy"].as_array().unwrap().len(),
+        10,
+        "{last}"
+    );
     assert_eq!(report["samples"], 50);
 
     // A faces generator judged by a digits classifier is refused, not scored.
     let o = webgan(&[
-        "eval", "--model", "faces", "--data", data_s, "--classifier",
+        "eval",
+        "--model",
+        "faces",
+        "--data",
+        data_s,
+        "--classifier",
         classifier.to_str().unwrap(),
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -277,8 +319,17 @@ fn classifier_and_eval_run_end_to_end_on_tiny_data() {
     std::fs::write(&report_file, stdout.as_bytes()).unwrap();
     let shipped = dir.join("shipped.wgan");
     let o = webgan(&[
-        "export", "--model", generator.to_str().unwrap(), "--out", shipped.to_str().unwrap(),
-        "--precision", "f16", "--metrics", report_file.to_str().unwrap(), "--note", "commit=abc",
+        "export",
+        "--model",
+        generator.to_str().unwrap(),
+        "--out",
+        shipped.to_str().unwrap(),
+        "--precision",
+        "f16",
+        "--metrics",
+        report_file.to_str().unwrap(),
+        "--note",
+        "commit=abc",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let file = webgan::weights::decode(&std::fs::read(&shipped).unwrap(), "shipped").unwrap();

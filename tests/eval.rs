@@ -8,7 +8,10 @@ use webgan::weights::{self, Precision};
 use webgan::{WebganError, shipped};
 
 fn classifier(name: &str, device: &Device) -> Classifier {
-    let path = format!("{}/models/{name}-classifier.wgan", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/models/{name}-classifier.wgan",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     weights::load_classifier(&bytes, &path, device).unwrap().2
 }
@@ -29,8 +32,14 @@ fn shipped_digits_are_the_class_they_were_asked_for() {
         right[*l as usize] += usize::from(*p as i64 == *l);
     }
     let accuracy = right.iter().sum::<usize>() as f64 / 400.0;
-    assert!(accuracy >= 0.94, "conditional accuracy {accuracy}: {right:?} of 40 each");
-    assert!(right.iter().all(|&r| r >= 30), "a class fell below 75%: {right:?} of 40 each");
+    assert!(
+        accuracy >= 0.94,
+        "conditional accuracy {accuracy}: {right:?} of 40 each"
+    );
+    assert!(
+        right.iter().all(|&r| r >= 30),
+        "a class fell below 75%: {right:?} of 40 each"
+    );
 }
 
 #[test]
@@ -39,7 +48,10 @@ fn a_classifier_refuses_a_generator_of_another_shape() {
     let faces = Sampler::load(shipped::model("faces").unwrap(), "faces", &device).unwrap();
     let e = eval::check_pairing(&faces, (28, 1), 1).unwrap_err();
     assert!(matches!(e, WebganError::ArchitectureMismatch(_)), "{e}");
-    assert!(e.to_string().contains("28x28x1") && e.to_string().contains("64x64x3"), "{e}");
+    assert!(
+        e.to_string().contains("28x28x1") && e.to_string().contains("64x64x3"),
+        "{e}"
+    );
     // A generator file is not a classifier file, and says so.
     let e = weights::load_classifier(shipped::model("digits").unwrap(), "digits.wgan", &device)
         .unwrap_err()
@@ -56,9 +68,19 @@ fn half_precision_files_are_half_the_size_and_generate_the_same_digits() {
     let f16_file = weights::save_generator_as(&generator, &manifest, Precision::F16).unwrap();
     let ratio = f16_file.len() as f64 / f32_file.len() as f64;
     assert!((0.45..0.55).contains(&ratio), "f16/f32 size ratio {ratio}");
-    let a = Sampler::load(&f32_file, "f32", &device).unwrap().generate_seed(3, 16, None).unwrap();
-    let b = Sampler::load(&f16_file, "f16", &device).unwrap().generate_seed(3, 16, None).unwrap();
-    let max_diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let a = Sampler::load(&f32_file, "f32", &device)
+        .unwrap()
+        .generate_seed(3, 16, None)
+        .unwrap();
+    let b = Sampler::load(&f16_file, "f16", &device)
+        .unwrap()
+        .generate_seed(3, 16, None)
+        .unwrap();
+    let max_diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
     // The shipped file already is f16, so re-saving it at f16 is lossless.
     assert!(max_diff < 1e-6, "max difference {max_diff}");
 }

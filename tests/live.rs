@@ -20,10 +20,19 @@ fn the_ring_is_learned_live_and_the_quality_figure_says_so() {
     }
     assert_eq!(t.steps(), 1200);
     let after = block_on(t.quality()).unwrap();
-    let LiveQuality::Toy { modes_covered, high_quality, collapsed, .. } = after else {
+    let LiveQuality::Toy {
+        modes_covered,
+        high_quality,
+        collapsed,
+        ..
+    } = after
+    else {
         panic!("{after:?}")
     };
-    assert!(modes_covered >= 6 && high_quality > 0.4 && !collapsed, "{before:?} -> {after:?}");
+    assert!(
+        modes_covered >= 6 && high_quality > 0.4 && !collapsed,
+        "{before:?} -> {after:?}"
+    );
     // D's decision surface: a probability per cell.
     let map = block_on(t.heatmap(16, 3.0)).unwrap();
     assert_eq!(map.len(), 256);
@@ -60,22 +69,34 @@ fn absurd_options_are_refused_with_the_field_named() {
         (r#"{"latent_dim":0}"#, "latent_dim"),
         (r#"{"data":"images","image_size":30}"#, "image_size"),
     ] {
-        let e = LiveTrainer::new(options(json), &device).err().map(|e| e.to_string());
-        assert!(e.as_deref().is_some_and(|e| e.contains(field)), "{json}: {e:?}");
+        let e = LiveTrainer::new(options(json), &device)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains(field)),
+            "{json}: {e:?}"
+        );
     }
-    assert!(serde_json::from_str::<LiveOptions>(r#"{"batch":64}"#).is_err(), "unknown field");
+    assert!(
+        serde_json::from_str::<LiveOptions>(r#"{"batch":64}"#).is_err(),
+        "unknown field"
+    );
 }
 
 #[test]
 fn digits_training_lowers_d_loss_and_exports_what_the_generate_view_loads() {
     let device = common::cpu();
-    let json = r#"{"data":"images","image_size":16,"channels":1,"n_classes":3,"width":8,"batch_size":8}"#;
+    let json =
+        r#"{"data":"images","image_size":16,"channels":1,"n_classes":3,"width":8,"batch_size":8}"#;
     let mut t = LiveTrainer::new(options(json), &device).unwrap();
     assert!(block_on(t.step(1)).is_err(), "no data yet");
     // One fixed batch (8 squares): D's loss on it falls as D learns it.
     let (x, y) = common::fake_real_batch(8, 16, 3);
     assert!(t.set_images(x.clone(), None).is_err(), "labels missing");
-    assert!(t.set_images(vec![2.0; 256 * 8], Some(y.clone())).is_err(), "out of range");
+    assert!(
+        t.set_images(vec![2.0; 256 * 8], Some(y.clone())).is_err(),
+        "out of range"
+    );
     t.set_images(x, Some(y)).unwrap();
     let first = block_on(t.step(1)).unwrap().d_loss;
     let later = block_on(t.step(30)).unwrap().d_loss;
@@ -87,7 +108,13 @@ fn digits_training_lowers_d_loss_and_exports_what_the_generate_view_loads() {
     let checkpoint = block_on(t.export_checkpoint()).unwrap();
     let resumed = LiveTrainer::resume(&checkpoint, "export", &device).unwrap();
     assert_eq!(resumed.steps(), 31);
-    assert_eq!(block_on(resumed.samples()).unwrap(), block_on(t.samples()).unwrap());
+    assert_eq!(
+        block_on(resumed.samples()).unwrap(),
+        block_on(t.samples()).unwrap()
+    );
     let q = block_on(t.quality()).unwrap();
-    assert!(matches!(q, LiveQuality::Images { real_diversity, .. } if real_diversity > 0.0), "{q:?}");
+    assert!(
+        matches!(q, LiveQuality::Images { real_diversity, .. } if real_diversity > 0.0),
+        "{q:?}"
+    );
 }

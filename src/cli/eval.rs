@@ -72,9 +72,16 @@ pub fn classifier(args: ClassifierArgs) -> Result<()> {
         args.epochs
     );
     let start = std::time::Instant::now();
-    let model = train_classifier(&config, &train, args.epochs, args.seed, &device, |s, t, l| {
-        eprintln!("  step {s}/{t}  loss {l:.4}");
-    })?;
+    let model = train_classifier(
+        &config,
+        &train,
+        args.epochs,
+        args.seed,
+        &device,
+        |s, t, l| {
+            eprintln!("  step {s}/{t}  loss {l:.4}");
+        },
+    )?;
     let accuracy = model.accuracy(&test, &device)?;
     let mut manifest = Manifest::new(
         FileKind::Classifier,
@@ -87,7 +94,10 @@ pub fn classifier(args: ClassifierArgs) -> Result<()> {
         "command".into(),
         std::env::args().collect::<Vec<_>>().join(" "),
     );
-    write(&args.out, &weights::save_classifier(&model, &config, &manifest)?)?;
+    write(
+        &args.out,
+        &weights::save_classifier(&model, &config, &manifest)?,
+    )?;
     println!(
         "held-out accuracy {:.2}% on {} images; trained in {:.0} s; wrote {}",
         accuracy * 100.0,
@@ -130,7 +140,14 @@ pub fn run(args: EvalArgs) -> Result<()> {
             let pool = (size / cconfig.image_size.max(1)).max(1);
             eval::check_pairing(&sampler, (cconfig.image_size, cconfig.channels), pool)?;
             let (train, held) = faces::load_split(&args.data, size, args.limit)?;
-            faces::evaluate_faces(&sampler, &classifier, cconfig.image_size, &train, &held, &device)?
+            faces::evaluate_faces(
+                &sampler,
+                &classifier,
+                cconfig.image_size,
+                &train,
+                &held,
+                &device,
+            )?
         }
     };
     print_report(&report, &what, &cmanifest);
@@ -140,7 +157,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
 }
 
 fn print_report(r: &Report, model: &str, classifier: &Manifest) {
-    println!("{} — {} report, {} generated samples", model, r.kind, r.samples);
+    println!(
+        "{} — {} report, {} generated samples",
+        model, r.kind, r.samples
+    );
     println!(
         "  classifier accuracy on held-out real images  {:.2}%  (classifier trained on {})",
         r.classifier_accuracy * 100.0,
@@ -163,7 +183,10 @@ fn print_report(r: &Report, model: &str, classifier: &Manifest) {
             .collect();
         println!("  per class (%)              {}", per.join("  "));
     }
-    println!("  classes covered            {}/{}", r.classes_covered, r.classes_total);
+    println!(
+        "  classes covered            {}/{}",
+        r.classes_covered, r.classes_total
+    );
     let m = &r.memorisation;
     println!(
         "  memorisation: median nearest-training-image distance {:.3} (generated) vs {:.3} \
@@ -182,9 +205,16 @@ pub fn export(args: ExportArgs) -> Result<()> {
     if let Some(path) = &args.metrics {
         // The last line of `webgan eval`'s output.
         let text = String::from_utf8_lossy(&read(path)?).to_string();
-        let line = text.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or("");
+        let line = text
+            .lines()
+            .rev()
+            .find(|l| l.trim_start().starts_with('{'))
+            .unwrap_or("");
         let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-            WebganError::bad_data(path.display().to_string(), format!("no eval JSON line: {e}"))
+            WebganError::bad_data(
+                path.display().to_string(),
+                format!("no eval JSON line: {e}"),
+            )
         })?;
         for (k, val) in v.as_object().into_iter().flatten() {
             if let Some(x) = val.as_f64() {
@@ -200,9 +230,9 @@ pub fn export(args: ExportArgs) -> Result<()> {
         }
     }
     for note in &args.note {
-        let (k, v) = note.split_once('=').ok_or_else(|| {
-            WebganError::invalid("note", note, "must be key=value")
-        })?;
+        let (k, v) = note
+            .split_once('=')
+            .ok_or_else(|| WebganError::invalid("note", note, "must be key=value"))?;
         manifest.provenance.insert(k.trim().into(), v.trim().into());
     }
     let out = weights::save_generator_as(&generator, &manifest, args.precision)?;

@@ -34,9 +34,9 @@ pub fn class_of(name: &str) -> Option<i64> {
 /// Every 10th face by a hash of its name is held out: a split that does not depend on the
 /// order of files on disk.
 fn held_out(name: &str) -> bool {
-    let hash = name
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let hash = name.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
     hash % 10 == 0
 }
 
@@ -58,11 +58,22 @@ pub fn load_split(dir: &Path, size: usize, limit: Option<usize>) -> Result<(Data
         labels: Some(Vec::new()),
         sample_len: size * size * 3,
     };
-    let (mut train, mut held) = (empty("faces (classifier training split)"), empty("faces (held out)"));
+    let (mut train, mut held) = (
+        empty("faces (classifier training split)"),
+        empty("faces (held out)"),
+    );
     for name in names {
-        let Some(class) = class_of(&name) else { continue };
-        let Ok(img) = image::open(dir.join(&name)) else { continue };
-        let target = if held_out(&name) { &mut held } else { &mut train };
+        let Some(class) = class_of(&name) else {
+            continue;
+        };
+        let Ok(img) = image::open(dir.join(&name)) else {
+            continue;
+        };
+        let target = if held_out(&name) {
+            &mut held
+        } else {
+            &mut train
+        };
         target.samples.extend(to_floats(&img, size, 3));
         target.labels.as_mut().expect("labelled").push(class);
     }
@@ -126,7 +137,10 @@ pub fn evaluate_faces(
     let (fake, _) = generate(sampler, n, 2000)?;
     let judged_fake = classifier.judge(&shrink(&fake), device)?;
     let judged_held = classifier.judge(&shrink(&held.samples), device)?;
-    let judged_train = classifier.judge(&shrink(&train.samples[..n.min(train.len()) * train.sample_len]), device)?;
+    let judged_train = classifier.judge(
+        &shrink(&train.samples[..n.min(train.len()) * train.sample_len]),
+        device,
+    )?;
     let dim = judged_fake.n_features;
     let held_gauss = Gaussian::fit(&judged_held.features, dim);
     let fid = Gaussian::fit(&judged_fake.features, dim).frechet(&held_gauss);
@@ -163,7 +177,10 @@ mod tests {
     #[test]
     fn utkface_names_become_gender_and_age_classes() {
         assert_eq!(class_of("1_0_0_20161219140623097.jpg.chip.jpg"), Some(0));
-        assert_eq!(class_of("30_1_2_20170116172911130.jpg.chip.jpg"), Some(5 + 2));
+        assert_eq!(
+            class_of("30_1_2_20170116172911130.jpg.chip.jpg"),
+            Some(5 + 2)
+        );
         assert_eq!(class_of("85_0_3_x.jpg.chip.jpg"), Some(4));
         assert_eq!(class_of("61_3_20170109150557335.jpg.chip.jpg"), None);
         assert_eq!(class_of("garbage.jpg"), None);

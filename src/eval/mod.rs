@@ -89,7 +89,11 @@ impl Report {
 }
 
 /// Checks that the classifier judges images of the generator's shape.
-pub fn check_pairing(sampler: &Sampler, classifier_shape: (usize, usize), pool: usize) -> Result<()> {
+pub fn check_pairing(
+    sampler: &Sampler,
+    classifier_shape: (usize, usize),
+    pool: usize,
+) -> Result<()> {
     let Some((size, channels)) = sampler.arch().image_shape() else {
         return Err(WebganError::ArchitectureMismatch(
             "eval measures image generators; this one makes 2-D points (its quality figure is \
@@ -113,7 +117,11 @@ pub fn generate(sampler: &Sampler, n: usize, seed: u64) -> Result<(Vec<f32>, Vec
     let labels: Vec<i64> = (0..n).map(|i| (i % classes.max(1)) as i64).collect();
     let mut out = Vec::new();
     for (b, chunk) in labels.chunks(250).enumerate() {
-        let z = latent::batch_for_seed(seed.wrapping_add(b as u64), chunk.len(), sampler.latent_dim());
+        let z = latent::batch_for_seed(
+            seed.wrapping_add(b as u64),
+            chunk.len(),
+            sampler.latent_dim(),
+        );
         let l = (classes > 0).then(|| chunk.to_vec());
         out.extend(sampler.generate(z, l)?);
     }
@@ -122,7 +130,8 @@ pub fn generate(sampler: &Sampler, n: usize, seed: u64) -> Result<(Vec<f32>, Vec
 
 /// Classes that receive at least half their real share of predictions.
 fn coverage(pred: &[usize], real_pred: &[usize], classes: usize) -> usize {
-    let share = |p: &[usize], c| p.iter().filter(|&&x| x == c).count() as f64 / p.len().max(1) as f64;
+    let share =
+        |p: &[usize], c| p.iter().filter(|&&x| x == c).count() as f64 / p.len().max(1) as f64;
     (0..classes)
         .filter(|&c| share(pred, c) >= 0.5 * share(real_pred, c))
         .count()

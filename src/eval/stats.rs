@@ -105,7 +105,11 @@ pub fn nearest_distances(
 pub fn median(values: &[f32]) -> f32 {
     let mut v = values.to_vec();
     v.sort_by(f32::total_cmp);
-    if v.is_empty() { f32::NAN } else { v[v.len() / 2] }
+    if v.is_empty() {
+        f32::NAN
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 pub fn quantile(values: &[f32], q: f32) -> f32 {
@@ -128,10 +132,7 @@ mod tests {
         let g = Gaussian::fit(&a, 3);
         assert!(g.frechet(&g) < 1e-6);
         // Shifting the mean by 2 in one coordinate adds |2|² = 4.
-        let shifted: Vec<f32> = a
-            .chunks(3)
-            .flat_map(|r| [r[0] + 2.0, r[1], r[2]])
-            .collect();
+        let shifted: Vec<f32> = a.chunks(3).flat_map(|r| [r[0] + 2.0, r[1], r[2]]).collect();
         let d = g.frechet(&Gaussian::fit(&shifted, 3));
         assert!((d - 4.0).abs() < 1e-6, "{d}");
         // Scaling by 2 (cov I -> 4I) adds Tr(I + 4I - 2*2I) = 3, near enough for a sample.
@@ -156,6 +157,9 @@ mod tests {
         let q = vec![0.0, 0.0, 3.0, 4.0];
         let r = vec![1.0, 0.0, 3.0, 3.0, 10.0, 10.0];
         let d = nearest_distances(&q, &r, 2, &device).unwrap();
-        assert!((d[0] - 1.0).abs() < 1e-5 && (d[1] - 1.0).abs() < 1e-5, "{d:?}");
+        assert!(
+            (d[0] - 1.0).abs() < 1e-5 && (d[1] - 1.0).abs() < 1e-5,
+            "{d:?}"
+        );
     }
 }
