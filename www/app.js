@@ -1,12 +1,17 @@
-// webgan's page: picks a backend, loads a generator, draws grids, explores the latent space.
-// All model work happens in Rust (pkg/webgan.js); this file is only the UI.
+// webgan's Generate view: picks a backend, loads a generator, draws grids (or, for a 2-D
+// model, a scatter of its points), explores the latent space. All model work happens in Rust
+// (pkg/webgan.js); this file is only the UI. The Train view (train.js) opens its generators
+// here through openGenerator.
 import init, { Backend, WebGan, renderGrid, slerp, walkStep, latentsForSeed, axis } from './pkg/webgan.js';
+import { drawScatter } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 const COLS = 8;
 const N = 64;
 const STRIP = 10;
 const SLIDERS = 4;
+const TOY_POINTS = 512; // a 2-D model draws this many points
+const TOY_CANVAS = 672;
 
 const state = {
   backend: null,
@@ -79,8 +84,15 @@ async function fetchModel(name) {
   return state.bytes.get(name);
 }
 
+const isToy = (gan) => gan.imageSize === 0;
+
 function configureForModel() {
   const gan = state.gan;
+  // 2-D models have no images: a scatter replaces the grid, and there is nothing to select.
+  document.querySelector('.explore').hidden = isToy(gan);
+  $('samples').classList.toggle('toy', isToy(gan));
+  $('grid-hint').hidden = isToy(gan);
+  $('download-latent').hidden = isToy(gan);
   const digit = $('digit');
   const previous = digit.value;
   digit.innerHTML = '<option value="mixed">mixed (0–9 in turn)</option>';
@@ -88,10 +100,10 @@ function configureForModel() {
   digit.value = [...digit.options].some((o) => o.value === previous) ? previous : 'mixed';
   $('digit-label').hidden = gan.nClasses === 0;
   const size = gan.imageSize;
-  $('samples').width = $('samples').height = size * COLS;
-  $('focus').width = $('focus').height = size;
-  $('strip').width = size * STRIP;
-  $('strip').height = size;
+  $('samples').width = $('samples').height = isToy(gan) ? TOY_CANVAS : size * COLS;
+  $('focus').width = $('focus').height = size || 1;
+  $('strip').width = (size || 1) * STRIP;
+  $('strip').height = size || 1;
   const m = JSON.parse(gan.manifest);
   const metrics = Object.entries(m.metrics || {}).map(([k, v]) => `${k} ${v}`).join(', ');
   $('about-model').textContent = `Model: ${m.dataset}, ${m.steps} training steps` + (metrics ? `; ${metrics}` : '') +
@@ -103,10 +115,6 @@ function configureForModel() {
 
 async function loadModel(name, bytes) {
   const gan = WebGan.load(state.backend, bytes, name); // throws a readable error on bad files
-  if (gan.imageSize === 0) {
-    gan.free();
-    throw new Error('this page draws image models; 2-D models are for the Train view');
-  }
   if (state.gan) state.gan.free();
   state.gan = gan;
   state.model = name;
@@ -161,6 +169,7 @@ async function generateGrid() {
   const seed = Number($('seed').value) >>> 0;
   $('seed').value = seed;
   writeHash();
+  if (isToy(gan)) return generateScatter(seed);
   state.z = latentsForSeed(seed, N, gan.latentDim);
   state.labels = gan.labels(N, classValue());
   const first = state.generations === 0;
@@ -175,6 +184,18 @@ async function generateGrid() {
   state.generations += 1;
   document.body.dataset.generations = String(state.generations);
   setStatus(`${N} samples in ${ms.toFixed(0)} ms (seed ${seed})`);
+}
+
+async function generateScatter(seed) {
+  const gan = state.gan;
+  const t0 = performance.now();
+  const points = await gan.generate(latentsForSeed(seed, TOY_POINTS, gan.latentDim), []);
+  const ms = performance.now() - t0;
+  drawScatter($('samples'), points);
+  state.samples = null; // nothing to select in a scatter
+  state.generations += 1;
+  document.body.dataset.generations = String(state.generations);
+  setStatus(`${TOY_POINTS} samples (2-D points) in ${ms.toFixed(0)} ms (seed ${seed})`);
 }
 
 function latentOf(index) {
@@ -313,12 +334,22 @@ async function chooseModel() {
 
 async function loadFile(file) {
   setStatus(`reading ${file.name}…`);
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  await loadModel(file.name, bytes); // on error the previous model stays loaded
-  state.bytes.set(file.name, bytes);
-  $('model').add(new Option(file.name, file.name), $('model').options.length - 1);
-  $('model').value = file.name;
+  await loadBytes(file.name, new Uint8Array(await file.arrayBuffer()));
+}
+
+async function loadBytes(name, bytes) {
+  await loadModel(name, bytes); // on error the previous model stays loaded
+  state.bytes.set(name, bytes);
+  if (![...$('model').options].some((o) => o.value === name)) {
+    $('model').add(new Option(name, name), $('model').options.length - 1);
+  }
+  $('model').value = name;
   await generateGrid();
+}
+
+// A generator made elsewhere on the page (the Train view's export), shown in this view.
+export function openGenerator(name, bytes) {
+  return run(() => loadBytes(name, bytes));
 }
 
 function wire() {

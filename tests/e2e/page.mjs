@@ -136,7 +136,7 @@ try {
       for (let i = 0; i < d.length; i += 4) spread += Math.abs(d[i] - d[i + 2]);
       return { width: c.width, redBlue: spread / (d.length / 4) };
     });
-    assert.equal(colour.width, 8 * 32);
+    assert.equal(colour.width, 8 * 64, "the shipped faces model draws 64x64 faces");
     assert.ok(colour.redBlue > 5, `faces have colour (skin: red above blue): ${JSON.stringify(colour)}`);
     assert.ok(await page.isHidden('#digit-label'), 'no class picker for an unconditional model');
     await page.screenshot({ path: `${OUT}/page-faces.png`, fullPage: true });

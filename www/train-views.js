@@ -1,0 +1,105 @@
+// The Train view's live displays: step counter, speed, statistics, the two line charts, the
+// sample grid or 2-D plot, and the quality figure with its collapse warning. Fed by the
+// worker's 'stats' and 'views' messages (see www/train.js).
+import { drawLineChart, drawToyPlot, COLOURS } from './charts.js';
+
+const $ = (id) => document.getElementById(id);
+const MAX_POINTS = 1200; // chart history is thinned to this many points by dropping every other one
+const TOY_CANVAS = 448;
+
+let history;
+let chartsQueued = false;
+
+export function reset() {
+  history = { steps: [], d_loss: [], g_loss: [], d_real: [], d_fake: [] };
+  $('train-steps').textContent = '0';
+  $('train-rate').textContent = '–';
+  $('train-stats').textContent = '';
+  $('train-quality').textContent = '';
+  $('train-warning').hidden = true;
+  const canvas = $('train-samples');
+  canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+  drawCharts();
+}
+
+export function configure(info) {
+  const canvas = $('train-samples');
+  if (info.isToy) {
+    canvas.width = canvas.height = TOY_CANVAS;
+    canvas.classList.add('toy');
+  } else {
+    canvas.width = canvas.height = info.imageSize * 8;
+    canvas.classList.remove('toy');
+  }
+  $('train-steps').textContent = String(info.steps);
+}
+
+const fixed = (v, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
+
+export function showStats(s) {
+  $('train-steps').textContent = String(s.step);
+  $('train-rate').textContent = `${s.rate.toFixed(s.rate < 10 ? 2 : 1)} steps/s (${s.stepMs.toFixed(0)} ms per step, ${s.chunk} per chunk)`;
+  const parts = [`D loss ${fixed(s.d_loss)}`, `G loss ${fixed(s.g_loss)}`, `D(x) ${fixed(s.d_real)}`, `D(G(z)) ${fixed(s.d_fake)}`];
+  if (s.gradient_penalty) parts.push(`gradient penalty ${fixed(s.gradient_penalty)}`);
+  $('train-stats').textContent = parts.join(' · ');
+  if (s.memory !== null) $('train-memory').textContent = `${(s.memory / 2 ** 20).toFixed(0)} MiB`;
+  for (const key of ['d_loss', 'g_loss', 'd_real', 'd_fake']) history[key].push(s[key]);
+  history.steps.push(s.step);
+  if (history.steps.length > MAX_POINTS) {
+    for (const key of Object.keys(history)) history[key] = history[key].filter((_, i) => i % 2 === 0 || i === history[key].length - 1);
+  }
+  if (!chartsQueued) {
+    chartsQueued = true;
+    requestAnimationFrame(() => { chartsQueued = false; drawCharts(); });
+  }
+}
+
+function drawCharts() {
+  drawLineChart($('train-loss-chart'), {
+    title: 'Loss',
+    steps: history.steps,
+    series: [
+      { label: 'G', colour: COLOURS.g, values: history.g_loss },
+      { label: 'D', colour: COLOURS.d, values: history.d_loss },
+    ],
+  });
+  const probs = [...history.d_real, ...history.d_fake].filter(Number.isFinite);
+  const inUnit = probs.every((p) => p >= 0 && p <= 1);
+  drawLineChart($('train-prob-chart'), {
+    title: 'Mean D output',
+    steps: history.steps,
+    series: [
+      { label: 'D(x), real', colour: COLOURS.dReal, values: history.d_real },
+      { label: 'D(G(z)), generated', colour: COLOURS.dFake, values: history.d_fake },
+    ],
+    range: inUnit ? [0, 1] : null,
+  });
+}
+
+export function showViews(v) {
+  const canvas = $('train-samples');
+  if (v.toy) {
+    drawToyPlot(canvas, v.toy);
+  } else {
+    const { rgba, width, height } = v.image;
+    if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
+    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), width, height), 0, 0);
+  }
+  showQuality(v.quality, v.step);
+}
+
+function showQuality(q, step) {
+  const warning = $('train-warning');
+  let text;
+  if (q.kind === 'toy') {
+    text = `Step ${step}: ${q.modes_covered} of ${q.modes_total} modes covered, ${(100 * q.high_quality).toFixed(0)}% of generated points close to a mode`;
+    warning.textContent = `⚠ Mode collapse: the generator covers only ${q.modes_covered} of ${q.modes_total} modes. ` +
+      'Lower the learning rates, try another loss (wgan-gp, hinge), or Reset.';
+  } else {
+    text = `Step ${step}: sample diversity ${fixed(q.diversity)} vs ${fixed(q.real_diversity)} in the data (ratio ${fixed(q.ratio, 2)})`;
+    warning.textContent = `⚠ Mode collapse: generated images are far less varied than the data (diversity ratio ${fixed(q.ratio, 2)}). ` +
+      'Lower the learning rates, try another loss, or Reset.';
+  }
+  $('train-quality').textContent = text;
+  warning.hidden = !q.collapsed;
+}

@@ -1,0 +1,309 @@
+// The Train view's controller: reads the settings, drives the training worker
+// (www/train-worker.js) and hands its messages to the displays (www/train-views.js).
+//
+// Worker protocol (postMessage; the worker answers every request it cannot carry out with 'error'):
+//   page -> worker
+//     {type:'settings', slow, refreshEvery}          slow motion (1 step per 300 ms, views each step), view refresh period
+//     {type:'backend', choice}                       'auto' | 'webgpu' | 'cpu'; a trainer in progress moves along (checkpoint + resume)
+//     {type:'create', choice, options, source}       new trainer; options: WebTrainer options; source: {kind:'toy', name} |
+//                                                    {kind:'digits'} | {kind:'files', files: File[]}
+//     {type:'resume', choice, bytes, source}         trainer from a checkpoint (source supplies images for image checkpoints)
+//     {type:'run'} {type:'pause', reason} {type:'step'} {type:'reset'}
+//     {type:'export', what: 'generator'|'checkpoint', purpose: 'download'|'generate'}
+//     {type:'inject-nan'}                            test hook: the next step diverges
+//   worker -> page
+//     {type:'hello'}                                 the module loaded
+//     {type:'status', text}                          what it is doing (downloading, decoding, building…)
+//     {type:'backend', description, isGpu, fallbackReason}
+//     {type:'created', info, data, resumed, moved}   info: steps, isToy, imageSize, channels, nClasses, latentDim, options;
+//                                                    moved: the same run on another backend (the charts carry on)
+//     {type:'state', state: 'idle'|'paused'|'running', reason}
+//     {type:'stats', step, d_loss, g_loss, d_real, d_fake, gradient_penalty, rate, stepMs, chunk, memory}
+//     {type:'views', step, ms, quality, image?: {rgba, width, height}, toy?: {points, real, heatmap, resolution, extent}}
+//     {type:'exported', what, purpose, bytes, step, dataset}
+//     {type:'error', message, during, step, diverged?, fatal?}   fatal: wasm trapped; the page replaces the worker
+//
+// Test hook: window.webganTrain = { state, stats, info, views, backend } (read-only snapshots;
+// stats.at is the performance.now() of its arrival)
+// and injectNan() (makes the next step diverge, to test the recovery).
+import { openGenerator } from './app.js';
+import { showView } from './tabs.js';
+import { readOptions, readRefresh, showEffective, clearEffective, TRAINING_FIELD_IDS } from './train-form.js';
+import * as display from './train-views.js';
+
+const $ = (id) => document.getElementById(id);
+const TOY = ['ring', 'grid', 'spiral'];
+const FAILED = { training: 'Training stopped', create: 'Could not start', resume: 'Could not resume', step: 'Could not step',
+  export: 'Could not export', backend: 'Could not switch the backend', 'inject-nan': 'Could not inject NaN' };
+
+const ctl = {
+  worker: null,
+  state: 'idle', // idle (no trainer) | creating | paused | running
+  then: null, // what to do once a trainer is made: 'run' | 'step' | null
+  resetting: false, // between Reset and the worker's answer: news of the old run is stale
+  info: null,
+  stats: null,
+  views: 0,
+  backend: null,
+  files: [],
+};
+window.webganTrain = {
+  get state() { return ctl.state; },
+  get stats() { return ctl.stats; },
+  get info() { return ctl.info; },
+  get views() { return ctl.views; },
+  get backend() { return ctl.backend; },
+  injectNan: () => send({ type: 'inject-nan' }),
+};
+
+function setStatus(text, kind = 'info') {
+  const el = $('train-status');
+  el.textContent = text;
+  el.classList.toggle('error', kind === 'error');
+  if (kind === 'error') console.error('webgan train:', text);
+}
+
+function setState(state) {
+  ctl.state = state;
+  document.body.dataset.train = state;
+  const has = state === 'paused' || state === 'running';
+  $('train-start').disabled = state === 'running' || state === 'creating';
+  $('train-pause').disabled = state !== 'running';
+  $('train-step').disabled = state === 'creating';
+  $('train-reset').disabled = state === 'creating';
+  for (const id of ['train-export-generator', 'train-export-checkpoint', 'train-open-generate']) $(id).disabled = !has;
+}
+
+function send(message, transfer = []) {
+  worker().postMessage(message, transfer);
+}
+
+function worker() {
+  if (ctl.worker) return ctl.worker;
+  ctl.worker = new Worker('train-worker.js', { type: 'module' });
+  ctl.worker.onmessage = ({ data: m }) => {
+    // A chunk in flight when Reset was pressed still reports: drop that until the reset is done.
+    if (ctl.resetting) {
+      if (m.type === 'state' && m.reason === 'reset') ctl.resetting = false;
+      if (!['backend', 'error', 'status'].includes(m.type)) return;
+    }
+    handlers[m.type](m);
+  };
+  ctl.worker.onerror = (e) => {
+    setStatus(`the training worker failed: ${e.message || 'it could not load (see the browser console)'}`, 'error');
+    setState('idle');
+  };
+  sendSettings();
+  ctl.worker.postMessage({ type: 'backend', choice: $('train-backend-choice').value });
+  return ctl.worker;
+}
+
+function sendSettings() {
+  const refresh = readRefresh();
+  if (refresh.error) return setStatus(refresh.error, 'error');
+  send({ type: 'settings', slow: $('train-slow').checked, refreshEvery: refresh.value });
+  return true;
+}
+
+// What the data select names, as the worker's `source`; { error } when files are missing.
+function dataSource() {
+  const v = $('train-dataset').value;
+  if (TOY.includes(v)) return { kind: 'toy', name: v };
+  if (v === 'digits') return { kind: 'digits' };
+  if (!ctl.files.length) return { error: 'choose your files first ("choose files…"): MNIST IDX files or images' };
+  return { kind: 'files', files: ctl.files };
+}
+
+// Validates everything first: nothing starts with an invalid value.
+function createTrainer(then) {
+  const { options, errors } = readOptions();
+  const refresh = readRefresh();
+  const source = dataSource();
+  const problems = [...errors, refresh.error, source.error].filter(Boolean);
+  if (problems.length) return setStatus(`Not started: ${problems.join('; ')}`, 'error');
+  sendSettings();
+  ctl.then = then;
+  setState('creating');
+  setStatus('preparing the trainer…');
+  send({ type: 'create', choice: $('train-backend-choice').value, options, source });
+}
+
+function start() {
+  if (ctl.state === 'paused') {
+    if (!sendSettings()) return;
+    send({ type: 'run' });
+  } else if (ctl.state === 'idle') {
+    createTrainer('run');
+  }
+}
+
+function step() {
+  if (ctl.state === 'idle') createTrainer('step');
+  else if (ctl.state !== 'creating') send({ type: 'step' });
+}
+
+function reset() {
+  if (ctl.worker) {
+    ctl.resetting = true;
+    send({ type: 'reset' });
+  }
+  ctl.info = null;
+  ctl.stats = null;
+  ctl.views = 0;
+  display.reset();
+  clearEffective();
+  setState('idle');
+  setStatus('Reset: press ▶ to train from scratch with the settings above.');
+}
+
+const handlers = {
+  hello: () => {},
+  status: (m) => setStatus(m.text),
+  backend: (m) => {
+    ctl.backend = m;
+    // wgpu's reasons run to several lines: the first words say enough, the tooltip has the rest.
+    const reason = m.fallbackReason || '';
+    const short = reason.length > 70 ? `${reason.slice(0, 70)}…` : reason;
+    $('train-backend').textContent = m.description + (reason ? ` — fallback: ${short}` : '');
+    $('train-backend').title = reason;
+  },
+  created: (m) => {
+    ctl.info = m.info;
+    if (!m.moved) {
+      ctl.views = 0;
+      display.reset();
+    }
+    display.configure(m.info);
+    showEffective(m.info.options);
+    if (m.resumed) selectDataset(m.info.options.data);
+    $('train-data-summary').textContent = m.data || '';
+  },
+  state: (m) => {
+    setState(m.state);
+    const then = ctl.then;
+    if (m.reason === 'ready' && then) {
+      ctl.then = null;
+      send({ type: then });
+      return;
+    }
+    if (m.state === 'running') setStatus(`training… (views every ${$('train-refresh').value} steps${$('train-slow').checked ? ', slow motion' : ''})`);
+    else if (m.reason === 'tab hidden') setStatus('Paused: the tab was hidden (browsers throttle background tabs). Press ▶ to continue.');
+    else if (m.reason === 'ready') setStatus('Ready at step 0: press ▶ to train, or "step" for one step at a time.');
+    else if (m.reason === 'stepped') setStatus(`One step done: now at step ${$('train-steps').textContent}.`);
+    else if (m.state === 'paused' && !['error', 'stopped'].includes(m.reason)) setStatus(`${m.reason} at step ${$('train-steps').textContent}`);
+  },
+  stats: (m) => {
+    ctl.stats = { ...m, at: performance.now() }; // `at`: when it arrived (tests/e2e/train-bench.mjs)
+    display.showStats(m);
+  },
+  views: (m) => {
+    ctl.views += 1;
+    display.showViews(m);
+    $('train-views-time').textContent = `views at step ${m.step} took ${m.ms.toFixed(0)} ms`;
+  },
+  exported: (m) => {
+    const name = `webgan-${m.dataset || 'model'}-step${m.step}${m.what === 'checkpoint' ? '-checkpoint' : ''}.wgan`;
+    if (m.purpose === 'generate') {
+      showView('generate');
+      openGenerator(name, m.bytes);
+      setStatus(`generator of step ${m.step} opened in the Generate view`);
+    } else {
+      download(name, new Blob([m.bytes], { type: 'application/octet-stream' }));
+      setStatus(`${m.what} of step ${m.step} saved as ${name} (${(m.bytes.length / 1024).toFixed(0)} KiB)`);
+    }
+  },
+  error: (m) => {
+    ctl.then = null;
+    if (m.fatal) {
+      // A Rust panic: that wasm instance is unusable. A fresh worker starts on the next action.
+      ctl.worker.terminate();
+      ctl.worker = null;
+      setState('idle');
+      setStatus(`The training engine crashed (${m.message}; details in the browser console). ` +
+        'This run is lost: press ▶ to start a new one.', 'error');
+    } else if (m.diverged) {
+      setStatus(`Training diverged (${m.message}). The weights were rolled back to step ${m.step} and still work: ` +
+        'lower the learning rates or pick another loss, then press ▶, or Reset.', 'error');
+    } else {
+      setStatus(`${FAILED[m.during] || `Could not ${m.during}`}: ${m.message}`, 'error');
+    }
+  },
+};
+
+function selectDataset(data) {
+  if (TOY.includes(data)) $('train-dataset').value = data;
+  else if ($('train-dataset').value !== 'files') $('train-dataset').value = 'digits';
+  showFilesPicker();
+}
+
+function showFilesPicker() {
+  const files = $('train-dataset').value === 'files';
+  $('train-files-button').hidden = !files;
+  $('train-data-summary').textContent = files
+    ? (ctl.files.length ? `${ctl.files.length} file(s) chosen: ${ctl.files.slice(0, 3).map((f) => f.name).join(', ')}${ctl.files.length > 3 ? ', …' : ''}` : 'no files chosen yet')
+    : '';
+}
+
+function download(name, blob) {
+  const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+async function resumeFrom(file) {
+  const bytes = await file.arrayBuffer();
+  const source = dataSource();
+  ctl.then = null;
+  setState('creating');
+  setStatus(`resuming from ${file.name}…`);
+  send({ type: 'resume', choice: $('train-backend-choice').value, bytes, source: source.error ? { kind: 'digits' } : source }, [bytes]);
+}
+
+function settingsChanged() {
+  if (ctl.state === 'paused' || ctl.state === 'running') setStatus('Changed settings take effect after Reset (the current run keeps its own).');
+}
+
+function wire() {
+  $('train-start').addEventListener('click', start);
+  $('train-pause').addEventListener('click', () => send({ type: 'pause', reason: 'paused' }));
+  $('train-step').addEventListener('click', step);
+  $('train-reset').addEventListener('click', reset);
+  $('train-slow').addEventListener('change', sendSettings);
+  $('train-refresh').addEventListener('change', sendSettings);
+  for (const id of TRAINING_FIELD_IDS) $(id).addEventListener('change', settingsChanged);
+  $('train-dataset').addEventListener('change', () => {
+    clearEffective();
+    showFilesPicker();
+    if ($('train-dataset').value === 'files' && !ctl.files.length) $('train-files').click();
+  });
+  $('train-files-button').addEventListener('click', () => $('train-files').click());
+  $('train-files').addEventListener('change', (e) => {
+    ctl.files = [...e.target.files];
+    e.target.value = '';
+    showFilesPicker();
+    settingsChanged();
+  });
+  $('train-backend-choice').addEventListener('change', () => {
+    if (ctl.worker) send({ type: 'backend', choice: $('train-backend-choice').value });
+  });
+  $('train-export-generator').addEventListener('click', () => send({ type: 'export', what: 'generator', purpose: 'download' }));
+  $('train-export-checkpoint').addEventListener('click', () => send({ type: 'export', what: 'checkpoint', purpose: 'download' }));
+  $('train-open-generate').addEventListener('click', () => send({ type: 'export', what: 'generator', purpose: 'generate' }));
+  $('train-resume-button').addEventListener('click', () => $('train-resume-file').click());
+  $('train-resume-file').addEventListener('change', (e) => {
+    const file = e.target.files[0];
+    e.target.value = '';
+    if (file) resumeFrom(file);
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden && ctl.state === 'running') send({ type: 'pause', reason: 'tab hidden' });
+  });
+  // The worker (and its backend) starts when the Train view is first opened, not on page load.
+  document.addEventListener('viewchange', (e) => { if (e.detail === 'train') worker(); });
+}
+
+wire();
+setState('idle');
+display.reset();
