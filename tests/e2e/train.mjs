@@ -47,6 +47,15 @@ async function openTrainView(server, webgpu) {
   return { browser, page };
 }
 
+/// "auto" trains on the CPU where the adapter is software (SwiftShader, as here): the WebGPU
+/// group asks for WebGPU explicitly.
+async function chooseWebGpu(page) {
+  assert.match(await page.textContent('#train-backend'), /CPU/);
+  assert.match(await page.textContent('#train-backend'), /software emulation/);
+  await page.selectOption('#train-backend-choice', 'webgpu');
+  await page.waitForFunction(() => /WebGPU/.test(document.getElementById('train-backend').textContent), null, { timeout: SLOW });
+}
+
 const steps = (page) => page.evaluate(() => Number(document.getElementById('train-steps').textContent));
 const trainState = (page) => page.evaluate(() => window.webganTrain.state);
 const statusText = (page) => page.textContent('#train-status');
@@ -114,6 +123,7 @@ function idxFromDigitsAsset(n) {
 
 async function webgpuChecks(server) {
   const { browser, page } = await openTrainView(server, true);
+  await check('"auto" trains on the CPU when the WebGPU adapter is software, and says why', () => chooseWebGpu(page));
   await check('the Train view opens WebGPU in its worker and names it', async () => {
     assert.match(await page.textContent('#train-backend'), /WebGPU/);
     assert.equal(await trainState(page), 'idle');
