@@ -6,11 +6,11 @@ import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { serve } from './serve.mjs';
+import { BASE_ARGS } from './harness.mjs';
 
 const REPEATS = Number(process.env.REPEATS || 7);
 const FILES = ['index.html', 'app.js', 'style.css', 'pkg/webgan.js', 'pkg/webgan_bg.wasm', 'models/digits.wgan'];
-const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+const ARGS = BASE_ARGS;
 
 const sizes = Object.fromEntries(FILES.map((f) => {
   const raw = readFileSync(`dist/${f}`);

@@ -5,26 +5,11 @@ import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
+import { BASE_ARGS, check, finish } from './harness.mjs';
 
 const OUT = process.env.E2E_OUT || 'test-results';
 mkdirSync(OUT, { recursive: true });
-const BASE_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const GENERATION_TIMEOUT = 10 * 60 * 1000; // the first WebGPU call compiles shaders on a CPU
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed += 1;
-    console.log(`not ok - ${name}\n${e.stack || e}`);
-  }
-}
 
 async function openPage(server, webgpu, hash = '') {
   const browser = await chromium.launch({
@@ -157,5 +142,4 @@ try {
 } finally {
   server.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

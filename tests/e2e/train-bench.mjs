@@ -12,14 +12,14 @@
 // about 3 s there and a digits step about 25 s, so the defaults run for about 40 minutes.
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
+import { BASE_ARGS } from './harness.mjs';
 
 const env = (name, fallback) => process.env[name] || fallback;
 const BACKENDS = env('BENCH_BACKENDS', 'webgpu,cpu').split(',');
 const WARMUP = Number(env('BENCH_WARMUP', 5));
 const MEMORY_STEPS = env('BENCH_MEMORY_STEPS', '100,5000').split(',').map(Number);
 const MEMORY_BUDGET_MS = 1000 * Number(env('BENCH_MEMORY_BUDGET_S', 900));
-const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+const ARGS = BASE_ARGS;
 const HOUR = 60 * 60 * 1000;
 
 function cases(backend) {

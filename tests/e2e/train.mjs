@@ -8,30 +8,15 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
+import { BASE_ARGS, check, finish } from './harness.mjs';
 
 const OUT = process.env.E2E_OUT || 'test-results';
 mkdirSync(OUT, { recursive: true });
-const BASE_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 // SwiftShader emulates the GPU on the CPU: shader compilation takes minutes on 2 cores, and a
 // ring step about 2 s (the CPU backend: about 15 ms).
 const SLOW = 10 * 60 * 1000;
 // E2E_TRAIN=cpu (or webgpu) runs one browser's checks only, for quicker iterations.
 const GROUPS = (process.env.E2E_TRAIN || 'webgpu,cpu').split(',');
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failed += 1;
-    console.log(`not ok - ${name}\n${e.stack || e}`);
-  }
-}
 
 async function openTrainView(server, webgpu) {
   const browser = await chromium.launch({
@@ -364,5 +349,4 @@ try {
 } finally {
   server.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
