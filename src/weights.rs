@@ -285,7 +285,8 @@ pub fn save_generator_as(
     manifest.kind = FileKind::Generator;
     let module = match precision {
         Precision::F32 => generator.valid(),
-        // Cast on the host copy, so no backend needs f16 support.
+        // Cast where the generator lives (the CLI loads it on the CPU); loading widens it back
+        // to f32 on the host, so no backend needs f16 to run a half-precision file.
         Precision::F16 => generator.valid().map(&mut CastTo(DType::F16)),
     };
     manifest

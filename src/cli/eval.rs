@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{ClassifierArgs, EvalArgs, EvalKind, ExportArgs};
+use super::{ClassifierArgs, EvalArgs, EvalKind, ExportArgs, read_model};
 use crate::backend;
 use crate::data::Dataset;
 use crate::data::mnist::{self, Split};
@@ -11,7 +11,6 @@ use crate::error::{Result, WebganError};
 use crate::eval::classifier::{ClassifierConfig, train_classifier};
 use crate::eval::{self, Report, faces};
 use crate::inference::Sampler;
-use crate::shipped;
 use crate::weights::{self, FileKind, Manifest};
 
 /// Faces are judged at 32x32: enough for identity-free attributes, 4x cheaper than 64.
@@ -19,14 +18,6 @@ const FACES_CLASSIFIER_SIZE: usize = 32;
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| WebganError::io(path, e))
-}
-
-/// A path, or the name of a shipped model or classifier.
-fn read_model(path: &Path) -> Result<Vec<u8>> {
-    match (path.exists(), path.to_str().and_then(shipped::model)) {
-        (false, Some(bytes)) => Ok(bytes.to_vec()),
-        _ => read(path),
-    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {

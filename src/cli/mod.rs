@@ -237,6 +237,15 @@ pub fn main() -> i32 {
     }
 }
 
+/// The bytes of a weights file: a path, or the name of a shipped model (digits, faces) when no
+/// such file exists.
+pub(crate) fn read_model(path: &std::path::Path) -> Result<Vec<u8>> {
+    match (path.exists(), path.to_str().and_then(crate::shipped::model)) {
+        (false, Some(bytes)) => Ok(bytes.to_vec()),
+        _ => std::fs::read(path).map_err(|e| crate::WebganError::io(path, e)),
+    }
+}
+
 /// Writes an RGB PNG.
 pub(crate) fn write_png(
     path: &std::path::Path,

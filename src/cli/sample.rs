@@ -9,20 +9,12 @@ use crate::error::{Result, WebganError};
 use crate::grid;
 use crate::inference::Sampler;
 use crate::model::ArchConfig;
-use crate::shipped;
 
 pub fn run(args: SampleArgs) -> Result<()> {
     if args.n == 0 || args.n > 100_000 {
         return Err(WebganError::invalid("n", args.n, "must be 1..=100000"));
     }
-    // A path, or the name of a shipped model (digits, faces).
-    let bytes = match (
-        args.model.exists(),
-        args.model.to_str().and_then(shipped::model),
-    ) {
-        (false, Some(bytes)) => bytes.to_vec(),
-        _ => std::fs::read(&args.model).map_err(|e| WebganError::io(&args.model, e))?,
-    };
+    let bytes = super::read_model(&args.model)?;
     let device = backend::open(args.backend)?;
     let mut sampler = Sampler::load(&bytes, &args.model.display().to_string(), &device)?;
     sampler.set_matmul_convs(args.backend.prefers_matmul_convs());
