@@ -6,12 +6,15 @@
 
 pub mod backend;
 pub mod data;
+pub mod directions;
 pub mod error;
 #[cfg(all(feature = "cli", not(target_family = "wasm")))]
 pub mod eval;
 pub mod grid;
 pub mod inference;
+pub mod invert;
 pub mod latent;
+pub mod linalg;
 pub mod live;
 pub mod loss;
 pub mod metrics;
@@ -19,6 +22,7 @@ pub mod model;
 pub mod presets;
 #[cfg(not(target_family = "wasm"))]
 pub mod shipped;
+pub mod target_image;
 pub mod train;
 pub mod weights;
 
