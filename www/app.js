@@ -2,14 +2,15 @@
 // model, a scatter of its points), explores the latent space. All model work happens in Rust
 // (pkg/webgan.js); this file is only the UI. The Train view (train.js) opens its generators
 // here through openGenerator.
-import init, { Backend, WebGan, renderGrid, slerp, walkStep, latentsForSeed, axis } from './pkg/webgan.js';
+import init, { Backend, WebGan, renderGrid, slerp, walkStep, latentsForSeed } from './pkg/webgan.js';
 import { drawScatter } from './charts.js';
+import { LatentTools } from './latent-tools.js';
 
 const $ = (id) => document.getElementById(id);
 const COLS = 8;
 const N = 64;
 const STRIP = 10;
-const SLIDERS = 4;
+const MAX_SELECTED = 4; // corners of a latent plane
 const TOY_POINTS = 512; // a 2-D model draws this many points
 const TOY_CANVAS = 672;
 
@@ -109,8 +110,8 @@ function configureForModel() {
   $('about-model').textContent = `Model: ${m.dataset}, ${m.steps} training steps` + (metrics ? `; ${metrics}` : '') +
     (m.provenance && m.provenance.note ? ` — ${m.provenance.note}` : '');
   state.selected = [];
-  buildSliders();
   updateSelectionButtons();
+  tools.onModel();
 }
 
 async function loadModel(name, bytes) {
@@ -170,7 +171,7 @@ async function generateGrid() {
   $('seed').value = seed;
   writeHash();
   if (isToy(gan)) return generateScatter(seed);
-  state.z = latentsForSeed(seed, N, gan.latentDim);
+  state.z = tools.truncated(latentsForSeed(seed, N, gan.latentDim));
   state.labels = gan.labels(N, classValue());
   const first = state.generations === 0;
   setStatus(first && state.backend.isGpu ? 'generating (first run compiles GPU shaders)…' : 'generating…');
@@ -213,57 +214,24 @@ async function drawFocus(z, labels) {
 }
 
 function updateSelectionButtons() {
-  $('interpolate').disabled = state.selected.length !== 2;
+  $('interpolate').disabled = state.selected.length < 2;
   $('walk').disabled = state.selected.length === 0;
   $('download-latent').disabled = state.selected.length === 0;
   $('sliders').hidden = state.selected.length === 0;
   if (!state.walking) $('walk').textContent = 'Random walk';
 }
 
-function buildSliders() {
-  const box = $('sliders');
-  box.innerHTML = '';
-  for (let i = 0; i < Math.min(SLIDERS, state.gan.latentDim); i++) {
-    const label = document.createElement('label');
-    label.textContent = `z[${i}]`;
-    const input = Object.assign(document.createElement('input'), { type: 'range', min: -3, max: 3, step: 0.05, value: 0 });
-    input.dataset.axis = String(i);
-    // Coalesce: while one slider frame renders, only the latest position is queued.
-    input.addEventListener('input', () => {
-      if (state.sliderQueued) return;
-      state.sliderQueued = true;
-      run(() => { state.sliderQueued = false; return moveAlongAxes(); });
-    });
-    label.append(input);
-    box.append(label);
-  }
-}
-
-// The prior is isotropic, so the "leading directions" of a cell are its latent axes.
-async function moveAlongAxes() {
-  const index = state.selected[0];
-  const z = latentOf(index);
-  for (const input of $('sliders').querySelectorAll('input')) {
-    const i = Number(input.dataset.axis);
-    const e = axis(z.length, i);
-    const delta = Number(input.value) - z[i];
-    for (let k = 0; k < z.length; k++) z[k] += delta * e[k];
-  }
-  await drawFocus(z, labelOf(index));
-}
-
 async function select(index) {
   state.walking = false;
   const at = state.selected.indexOf(index);
   if (at >= 0) state.selected.splice(at, 1);
-  else state.selected = [...state.selected, index].slice(-2);
+  else state.selected = [...state.selected, index].slice(-MAX_SELECTED);
   draw($('samples'), state.samples, COLS);
   drawSelection();
   updateSelectionButtons();
+  tools.onSelect();
   if (state.selected.length) {
-    const z = latentOf(state.selected[0]);
-    for (const input of $('sliders').querySelectorAll('input')) input.value = z[Number(input.dataset.axis)].toFixed(2);
-    await drawFocus(z, labelOf(state.selected[0]));
+    await drawFocus(latentOf(state.selected[0]), labelOf(state.selected[0]));
     setStatus(`selected cell ${state.selected.join(' and ')}`);
   }
 }
@@ -351,6 +319,10 @@ async function loadBytes(name, bytes) {
 export function openGenerator(name, bytes) {
   return run(() => loadBytes(name, bytes));
 }
+
+const tools = new LatentTools({
+  state, run, draw, drawFocus, latentOf, labelOf, setStatus, select, cols: COLS, regenerate: () => generateGrid(),
+});
 
 function wire() {
   $('generate').addEventListener('click', () => run(generateGrid));
