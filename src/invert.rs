@@ -283,7 +283,8 @@ impl Inversion {
     pub async fn advance(&mut self, n: usize) -> Result<usize> {
         let n = n.min(self.config.steps - self.step);
         for _ in 0..n {
-            if self.step == self.config.prune_after
+            if self.config.prune_after > 0
+                && self.step == self.config.prune_after
                 && self.config.keep > 0
                 && self.candidates.len() > self.config.keep * self.n_targets
             {

@@ -43,10 +43,18 @@ pub struct InvertArgs {
     /// Weight of the term keeping |z| near its typical length.
     #[arg(long, default_value_t = InvertConfig::default().prior)]
     pub prior: f32,
+    /// After this many steps keep only the --keep best candidates (0: never prune).
+    #[arg(long, default_value_t = InvertConfig::default().prune_after)]
+    pub prune_after: usize,
+    #[arg(long, default_value_t = InvertConfig::default().keep)]
+    pub keep: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendKind,
+    /// Scale the PNG up by this factor (each pixel a block).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub zoom: u8,
 }
 
 pub fn run(args: InvertArgs) -> Result<()> {
@@ -68,8 +76,9 @@ pub fn run(args: InvertArgs) -> Result<()> {
         steps: args.steps,
         lr: args.lr,
         prior: args.prior,
+        prune_after: args.prune_after,
+        keep: args.keep,
         seed: args.seed,
-        ..InvertConfig::default()
     };
     let only = args.class.map(|c| [c]);
     let classes = match &only {
@@ -104,6 +113,7 @@ pub fn run(args: InvertArgs) -> Result<()> {
     );
     let pair: Vec<f32> = target.pixels.iter().chain(&b.sample).copied().collect();
     let (gw, gh, px) = grid::image_grid_rgba(&pair, size, channels, 2);
+    let (gw, gh, px) = grid::upscale_rgba(&px, gw, gh, args.zoom as usize);
     write_png(&args.out, gw, gh, &px)?;
     let json_path = args
         .latent_out

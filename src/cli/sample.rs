@@ -18,9 +18,10 @@ use crate::model::ArchConfig;
 #[derive(clap::Args, Debug)]
 pub struct LatentArgs {
     /// Truncation psi in [0, 1]: pulls every latent toward the mean (0 = the mean sample,
-    /// 1 = untouched).
-    #[arg(long)]
-    pub truncation: Option<f32>,
+    /// 1 = untouched). Several values (e.g. 1,0.7,0.4,0): a strip, one row per psi, of the
+    /// same --cols latents.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub truncation: Option<Vec<f32>>,
     /// Render a sweep along principal direction K (0 = most variance): one row per latent,
     /// --cols steps across --range.
     #[arg(long, conflicts_with = "plane")]
@@ -35,6 +36,9 @@ pub struct LatentArgs {
     /// (e.g. 0,1,10,11: top-left, top-right, bottom-left, bottom-right); --rows x --cols cells.
     #[arg(long, value_delimiter = ',', num_args = 1..)]
     pub plane: Option<Vec<usize>>,
+    /// Scale image grids up by this factor (each pixel a block), for showing small images.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub zoom: u8,
 }
 
 /// Parses "A:B" into (A, B).
@@ -55,14 +59,32 @@ pub fn run(args: SampleArgs) -> Result<()> {
     if args.n == 0 || args.n > 100_000 {
         return Err(WebganError::invalid("n", args.n, "must be 1..=100000"));
     }
-    if let Some(psi) = args.latent.truncation {
+    let psis = args.latent.truncation.clone().unwrap_or_else(|| vec![1.0]);
+    for &psi in &psis {
         latent::check_psi(psi)?;
+    }
+    if psis.is_empty() {
+        return Err(WebganError::invalid(
+            "truncation",
+            "nothing",
+            "give at least one psi",
+        ));
     }
     let bytes = super::read_model(&args.model)?;
     let device = backend::open(args.backend)?;
     let mut sampler = Sampler::load(&bytes, &args.model.display().to_string(), &device)?;
     sampler.set_matmul_convs(args.backend.prefers_matmul_convs());
-    let psi = args.latent.truncation.unwrap_or(1.0);
+    let psi = psis[0];
+    if psis.len() > 1 {
+        if args.latent.direction.is_some() || args.latent.plane.is_some() {
+            return Err(WebganError::invalid(
+                "truncation",
+                format!("{psis:?}"),
+                "a sweep or a plane takes one psi",
+            ));
+        }
+        return psi_strip(&sampler, &args, &psis);
+    }
     if let Some(k) = args.latent.direction {
         return sweep(&sampler, &args, k, psi);
     }
@@ -125,9 +147,35 @@ fn write_grid(
         )
     })?;
     let (w, h, rgba) = grid::image_grid_rgba(samples, size, channels, cols);
+    let (w, h, rgba) = grid::upscale_rgba(&rgba, w, h, args.latent.zoom as usize);
     write_png(&args.out, w, h, &rgba)?;
     println!("wrote {} ({w}x{h}, {what})", args.out.display());
     Ok(())
+}
+
+/// The same `--cols` latents at each psi, one row per psi.
+fn psi_strip(sampler: &Sampler, args: &SampleArgs, psis: &[f32]) -> Result<()> {
+    let classes = sampler.arch().n_classes();
+    let cols = args.cols.unwrap_or(if (1..=16).contains(&classes) {
+        classes
+    } else {
+        8
+    });
+    let base = latent::batch_for_seed(args.seed, cols, sampler.latent_dim());
+    let row_labels = sampler.labels(cols, args.class)?;
+    let mut z = Vec::new();
+    for &psi in psis {
+        z.extend(latent::truncate(&base, psi)?);
+    }
+    let labels = row_labels.map(|l| l.repeat(psis.len()));
+    let samples = sampler.generate(z, labels)?;
+    write_grid(
+        sampler,
+        args,
+        &samples,
+        cols,
+        &format!("truncation strip, rows at psi {psis:?}"),
+    )
 }
 
 /// One row per latent of the seed, each moved along direction `k` across the range.
