@@ -74,7 +74,7 @@ fn wgpu_agrees_with_flex_on_directions_and_inversion() {
         let dl = (x.loss - y.loss).abs();
         eprintln!("wgpu vs flex after 20 steps: max |dz| {dz:.2e}, |d loss| {dl:.2e}");
         assert!(
-            dz < 1e-2 && dl < 1e-3 * x.loss.max(1e-2),
+            dz < 1e-3 && dl < 1e-3 * x.loss.max(1e-2),
             "dz {dz}, dloss {dl}"
         );
     }
