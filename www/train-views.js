@@ -2,8 +2,8 @@
 // sample grid or 2-D plot, and the quality figure with its collapse warning. Fed by the
 // worker's 'stats' and 'views' messages (see www/train.js).
 import { drawLineChart, drawToyPlot, COLOURS } from './charts.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const MAX_POINTS = 1200; // chart history is thinned to this many points by dropping every other one
 const TOY_CANVAS = 448;
 
@@ -53,6 +53,10 @@ export function showStats(s) {
     requestAnimationFrame(() => { chartsQueued = false; drawCharts(); });
   }
 }
+
+// Charts size themselves to the screen: redraw when they become visible or the window resizes.
+document.addEventListener('viewchange', (e) => { if (e.detail === 'train') drawCharts(); });
+window.addEventListener('resize', () => { if (history && document.body.dataset.view === 'train') drawCharts(); });
 
 function drawCharts() {
   drawLineChart($('train-loss-chart'), {

@@ -3,6 +3,7 @@
 // (the page's thread never waits on training). Protocol: see the table in www/train.js.
 import * as webgan from './pkg/webgan.js';
 import { loadDigits, decodeUserFiles } from './train-data.js';
+import { openBackend as open, describe, messageOf, read } from './common.js';
 
 const { Backend, WebTrainer, renderGrid } = webgan;
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
@@ -32,7 +33,6 @@ const state = {
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 const status = (text) => post({ type: 'status', text });
-const messageOf = (e) => (e && e.message) || String(e);
 // A trap (a Rust panic) leaves the wasm instance unusable: the page then replaces this worker.
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError;
 const stepsOf = (t) => { try { return t ? t.steps : 0; } catch { return 0; } };
@@ -41,8 +41,6 @@ function reportError(e, during) {
   if (isFatal(e)) state.running = false;
   else setRunning(false, 'error');
 }
-// wasm-bindgen exposes some readers as getters, others as methods: accept both.
-const read = (obj, name) => (typeof obj[name] === 'function' ? obj[name]() : obj[name]);
 
 // Every use of the trainer goes through this queue: wasm objects must not be re-entered while
 // an async call (a training chunk, a readback) is in flight.
@@ -57,48 +55,12 @@ async function openBackend(choice) {
   state.loaded ??= webgan.default();
   await state.loaded;
   if (state.backend && state.backendChoice === choice) return;
-  let backend = null;
-  let fallbackReason = null;
-  if (choice !== 'cpu') {
-    status('opening WebGPU…');
-    try {
-      backend = await Backend.webgpu();
-    } catch (e) {
-      if (choice === 'webgpu') throw new Error(`WebGPU is not available: ${messageOf(e)}`);
-      fallbackReason = messageOf(e);
-    }
-  }
-  // A software adapter (SwiftShader: Chrome's fallback where the GPU is blocklisted, and
-  // headless Chromium) emulates the GPU on the CPU at a few ms per kernel launch: measured, a
-  // ring step took 3.5 s there against 12 ms on the CPU backend. "auto" trains on the CPU then,
-  // and says why; choosing WebGPU explicitly still gets it.
-  if (backend && choice === 'auto' && (await isSoftwareAdapter(backend))) {
-    fallbackReason = 'the WebGPU adapter is a software emulation (SwiftShader), about 300x slower ' +
-      'than the CPU backend for training here; pick WebGPU explicitly to use it anyway';
-    backend = null;
-  }
-  backend ??= Backend.cpu();
+  // 'auto' trains on the CPU when the WebGPU adapter is software (SwiftShader: Chrome's
+  // fallback where the GPU is blocklisted, and headless Chromium), and says why.
+  const { backend, fallbackReason } = await open(Backend, choice, { status, avoidSoftware: true });
   state.backend = backend;
   state.backendChoice = choice;
   post({ type: 'backend', description: await describe(backend), isGpu: read(backend, 'isGpu'), fallbackReason });
-}
-
-async function isSoftwareAdapter(backend) {
-  if (/swiftshader/i.test(read(backend, 'description') || '')) return true;
-  const adapter = navigator.gpu && (await navigator.gpu.requestAdapter());
-  const info = (adapter && adapter.info) || {};
-  return Boolean(info.isFallbackAdapter || adapter?.isFallbackAdapter) ||
-    /swiftshader/i.test([info.vendor, info.architecture, info.description].join(' '));
-}
-
-async function describe(backend) {
-  const text = read(backend, 'description');
-  if (!read(backend, 'isGpu') || text !== 'WebGPU' || !navigator.gpu) return text;
-  // wgpu does not always pass the adapter's name through; ask the browser.
-  const adapter = await navigator.gpu.requestAdapter();
-  const info = (adapter && adapter.info) || {};
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
-  return name ? `WebGPU (${name})` : text;
 }
 
 async function loadData(source, shape = null) {
