@@ -20,8 +20,8 @@ function theme() {
 // ratio of its width/height attributes.
 function crispContext(canvas) {
   canvas.dataset.aspect ??= String(canvas.height / canvas.width);
-  const aspect = Number(canvas.dataset.aspect);
   const w = canvas.clientWidth || canvas.width;
+  const aspect = w < 500 ? Math.max(0.6, Number(canvas.dataset.aspect)) : Number(canvas.dataset.aspect); // taller on phones
   const h = Math.round(w * aspect);
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
@@ -70,12 +70,20 @@ export function drawLineChart(canvas, { title, steps, series, range = null }) {
   ctx.textAlign = 'left';
   ctx.fillText(title, m.left, 7);
   let x = m.left + ctx.measureText(title).width + 16;
+  let y = 7;
   ctx.font = FONT;
+  // The legend follows the title, or takes a line of its own where the chart is narrow.
+  const legendWidth = series.reduce((sum, s) => sum + ctx.measureText(s.label).width + 32, 0);
+  if (x + legendWidth > w - m.right) {
+    x = m.left;
+    y = 24;
+    m.top = 44;
+  }
   for (const s of series) {
     ctx.fillStyle = s.colour;
-    ctx.fillRect(x, 12, 14, 3);
+    ctx.fillRect(x, y + 5, 14, 3);
     ctx.fillStyle = t.ink;
-    ctx.fillText(s.label, x + 18, 7);
+    ctx.fillText(s.label, x + 18, y);
     x += ctx.measureText(s.label).width + 32;
   }
   const plot = { x: m.left, y: m.top, w: w - m.left - m.right, h: h - m.top - m.bottom };
@@ -110,10 +118,12 @@ export function drawLineChart(canvas, { title, steps, series, range = null }) {
     ctx.moveTo(Math.round(px(v)) + 0.5, plot.y + plot.h);
     ctx.lineTo(Math.round(px(v)) + 0.5, plot.y + plot.h + 4);
     ctx.stroke();
-    ctx.fillText(String(v), px(v), plot.y + plot.h + 6);
+    const label = String(v);
+    const half = ctx.measureText(label).width / 2;
+    ctx.fillText(label, Math.min(px(v), w - 2 - half), plot.y + plot.h + 6); // the last one stays inside
   }
   ctx.textAlign = 'right';
-  ctx.fillText('step', plot.x - 6, plot.y + plot.h + 6);
+  ctx.fillText('step', plot.x - 12, plot.y + plot.h + 6);
   ctx.textAlign = 'left';
   ctx.save();
   ctx.beginPath();

@@ -42,8 +42,7 @@ export function resetExplorer() {
     });
     box.append(label, input, value);
   }
-  const strip = $('strip');
-  strip.getContext('2d').clearRect(0, 0, strip.width, strip.height);
+  $('strip').hidden = true; // shown once there is an interpolation to show
   $('strip-caption').textContent = 'Select a second cell (B) to interpolate from A to B.';
   showSelection();
 }
@@ -92,6 +91,7 @@ async function interpolate() {
   const t0 = performance.now();
   const frames = await session.gan.generate(z, labels);
   drawSamples($('strip'), frames, STRIP);
+  $('strip').hidden = false;
   const ms = performance.now() - t0;
   $('strip-caption').textContent = `From cell ${a + 1} (A) to cell ${b + 1} (B) in ${STRIP} steps along the sphere.`;
   status.show(`interpolated ${STRIP} steps in ${ms.toFixed(0)} ms`);
