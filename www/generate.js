@@ -86,6 +86,7 @@ function configureForModel() {
   $('samples').width = $('samples').height = toy ? TOY_CANVAS : gan.imageSize * COLS;
   showModel();
   session.samples = null;
+  setSelection([]);
   if (!toy) resetExplorer();
 }
 
@@ -120,7 +121,7 @@ async function generateGrid() {
   session.labels = gan.labels(N, classValue());
   const first = session.generations === 0;
   status.show(first && session.backend.isGpu ? 'generating (the first run compiles the GPU shaders)…' : 'generating…',
-    { progress: first ? within(PHASE.first, 0) : NaN });
+    { progress: first ? within(PHASE.first, 0) : null });
   const t0 = performance.now();
   const samples = await gan.generate(session.z, session.labels);
   const ms = performance.now() - t0;
@@ -161,8 +162,13 @@ async function chooseModel() {
 }
 
 async function loadBytes(name, bytes) {
-  status.show(`loading ${name}…`, { progress: NaN });
-  loadModel(name, bytes); // on error the previous model stays loaded
+  status.show(`loading ${name}…`);
+  try {
+    loadModel(name, bytes); // on error the previous model stays loaded
+  } catch (e) {
+    $('model').value = session.model;
+    throw new Error(`Could not load ${name}: ${messageOf(e)}. The ${session.model} model stays.`);
+  }
   session.bytes.set(name, bytes);
   if (![...$('model').options].some((o) => o.value === name)) {
     $('model').add(new Option(name, name), $('model').options.length - 1);
