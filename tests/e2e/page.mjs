@@ -6,6 +6,7 @@
 // (default test-results/).
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { get } from 'node:http';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
 import { check, finish, launch, echoErrors, waitForGenerations } from './harness.mjs';
@@ -281,7 +282,40 @@ async function cacheChecks(browser, server) {
   });
 }
 
+// The server the demo uses (scripts/serve.mjs): types, isolation headers, revalidation.
+async function serverChecks(server) {
+  await check('the server: MIME types, COOP/COEP, ETag and 304, nothing outside dist/', async () => {
+    const wasm = await fetch(server.url + 'pkg/webgan_bg.wasm');
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    assert.equal(wasm.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(wasm.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    assert.equal(wasm.headers.get('cache-control'), 'no-cache');
+    const etag = wasm.headers.get('etag');
+    assert.match(etag, /^"[\w-]{22}"$/);
+    await wasm.arrayBuffer();
+    const again = await fetch(server.url + 'pkg/webgan_bg.wasm', { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    assert.equal((await again.arrayBuffer()).byteLength, 0);
+    const since = await fetch(server.url + 'index.html', { headers: { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() } });
+    assert.equal(since.status, 304);
+    for (const [path, type] of [['', 'text/html; charset=utf-8'], ['app.js', 'text/javascript; charset=utf-8'],
+      ['style.css', 'text/css; charset=utf-8'], ['models/digits.wgan', 'application/octet-stream']]) {
+      const r = await fetch(server.url + path, { method: 'HEAD' });
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers.get('content-type'), type, path);
+    }
+    // Raw paths (fetch would normalise the dots away); dist/'s parent holds a package.json.
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/nothing-here.js']) {
+      const status = await new Promise((ok, fail) => get(server.url + 'x', { path }, (r) => { r.resume(); ok(r.statusCode); }).on('error', fail));
+      assert.equal(status, 404, `${path} gives ${status}`);
+    }
+    assert.equal((await fetch(server.url, { method: 'POST' })).status, 405);
+  });
+}
+
 async function cpuChecks(server) {
+  await serverChecks(server);
   const { browser, page } = await openPage(server, false, '#model=digits&seed=5&class=mixed');
   await wordChecks(page);
   await keyboardChecks(page);
