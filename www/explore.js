@@ -43,7 +43,6 @@ export function resetExplorer() {
     box.append(label, input, value);
   }
   $('strip').hidden = true; // shown once there is an interpolation to show
-  $('strip-caption').textContent = 'Select a second cell (B) to interpolate from A to B.';
   showSelection();
 }
 
@@ -56,6 +55,10 @@ export function showSelection() {
   $('download-latent').disabled = count === 0;
   $('walk').textContent = 'Random walk';
   $('explore').dataset.selected = session.selected.join(',');
+  if ($('strip').hidden) {
+    $('strip-caption').textContent = count === 2 ? `Interpolate from cell ${session.selected[0] + 1} (A) to cell ${session.selected[1] + 1} (B).`
+      : 'Select a second cell (B) to interpolate from A to B.';
+  }
   if (!count) {
     $('focus-caption').textContent = 'Select a cell of the grid.';
     return;
