@@ -60,21 +60,3 @@ export function showWithDetails(element, summary, details, raw = null) {
   if (raw !== null) box.append(Object.assign(document.createElement('pre'), { textContent: raw }));
   element.replaceChildren(box);
 }
-
-// fetch() with progress: onProgress(fraction or NaN when the size is unknown). Returns a
-// Response with the same body (for streaming consumers such as WebAssembly compilation).
-export async function fetchWithProgress(url, onProgress) {
-  const response = await fetch(url);
-  if (!response.ok || !response.body) return response;
-  // A compressed transfer's Content-Length counts compressed bytes: no fraction then.
-  const total = response.headers.get('content-encoding') ? 0 : Number(response.headers.get('content-length')) || 0;
-  let loaded = 0;
-  const counter = new TransformStream({
-    transform(chunk, controller) {
-      loaded += chunk.byteLength;
-      onProgress(total ? loaded / total : NaN, loaded);
-      controller.enqueue(chunk);
-    },
-  });
-  return new Response(response.body.pipeThrough(counter), { status: response.status, headers: response.headers });
-}

@@ -5,8 +5,8 @@
 // openGenerator().
 import init, * as wasm from './pkg/webgan.js';
 import { drawScatter } from './charts.js';
-import { openBackend, describe, messageOf } from './common.js';
-import { $, download, showWithDetails, fetchWithProgress } from './dom.js';
+import { openBackend, describe, messageOf, fetchCached } from './common.js';
+import { $, download, showWithDetails } from './dom.js';
 import { resetExplorer, wireExplorer } from './explore.js';
 import { drawSamples, setSelection, wireGrid } from './grid.js';
 import { backendSentence, modelSentence } from './sentences.js';
@@ -50,8 +50,8 @@ async function fetchModel(name) {
   if (!session.bytes.has(name)) {
     const label = `downloading the ${name} model`;
     status.show(`${label}…`, { progress: within(PHASE.model, 0) });
-    const response = await fetchWithProgress(`models/${name}.wgan`, (f, bytes) =>
-      status.show(`${label}: ${mb(bytes)}`, { progress: within(PHASE.model, f) }));
+    const response = await fetchCached(`models/${name}.wgan`, (f, bytes) =>
+      status.show(`${label}: ${bytes ? mb(bytes) : "from the cache"}`, { progress: within(PHASE.model, f) }));
     if (!response.ok) throw new Error(`The ${name} model is not available (HTTP ${response.status}).`);
     session.bytes.set(name, new Uint8Array(await response.arrayBuffer()));
   }
@@ -206,8 +206,8 @@ function wire() {
 async function loadModule() {
   const label = 'loading the WebAssembly module';
   status.show(`${label}…`, { progress: 0 });
-  const response = await fetchWithProgress(new URL('pkg/webgan_bg.wasm', import.meta.url), (f, bytes) =>
-    status.show(`${label}: ${mb(bytes)}`, { progress: within(PHASE.module, 0.9 * f) }));
+  const response = await fetchCached(new URL('pkg/webgan_bg.wasm', import.meta.url), (f, bytes) =>
+    status.show(`${label}: ${bytes ? mb(bytes) : "from the cache"}`, { progress: within(PHASE.module, 0.9 * f) }));
   if (!response.ok) throw new Error(`The WebAssembly module did not load (HTTP ${response.status}).`);
   await init({ module_or_path: response });
   session.wasm = wasm;

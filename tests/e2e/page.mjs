@@ -263,19 +263,22 @@ async function cacheChecks(browser, server) {
       const page = await context.newPage();
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.enable');
-      // Bytes on the wire per file (headers included), by request id.
-      const seen = { bytes: 0, requests: 0, files: {} };
+      // Bytes on the wire per file, headers included: the total when the request finishes,
+      // else what had arrived with its response (a request the page dropped).
       const names = new Map();
+      const bytes = new Map();
       cdp.on('Network.requestWillBeSent', (e) => names.set(e.requestId, e.request.url.replace(server.url, '')));
-      cdp.on('Network.loadingFinished', (e) => {
-        seen.bytes += e.encodedDataLength;
-        seen.requests += 1;
-        seen.files[names.get(e.requestId)] = e.encodedDataLength;
-      });
+      cdp.on('Network.responseReceived', (e) => bytes.set(e.requestId, Math.max(bytes.get(e.requestId) || 0, e.response.encodedDataLength)));
+      cdp.on('Network.loadingFinished', (e) => bytes.set(e.requestId, e.encodedDataLength));
+      const seen = {
+        get files() { return Object.fromEntries([...bytes].map(([id, n]) => [names.get(id), n])); },
+        get bytes() { return [...bytes.values()].reduce((a, b) => a + b, 0); },
+        get requests() { return bytes.size; },
+      };
       await page.goto(server.url + 'index.html#model=digits&seed=3');
       await waitForGenerations(page, 1);
       await page.close();
-      return seen;
+      return { files: seen.files, bytes: seen.bytes, requests: seen.requests };
     };
     const first = await visit();
     const second = await visit();
