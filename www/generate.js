@@ -167,7 +167,8 @@ async function loadBytes(name, bytes) {
     loadModel(name, bytes); // on error the previous model stays loaded
   } catch (e) {
     $('model').value = session.model;
-    throw new Error(`Could not load ${name}: ${messageOf(e)}. The ${session.model} model stays.`);
+    // Rust names the file too ("weights NAME: …"): once is enough.
+    throw new Error(`Could not load ${name}: ${messageOf(e).replace(`weights ${name}: `, '')}. The ${session.model} model stays.`);
   }
   session.bytes.set(name, bytes);
   if (![...$('model').options].some((o) => o.value === name)) {

@@ -14,6 +14,7 @@ import { check, finish, launch, echoErrors, waitForGenerations } from './harness
 const OUT = process.env.E2E_OUT || 'test-results';
 mkdirSync(OUT, { recursive: true });
 const GROUPS = (process.env.E2E_PAGE || 'cpu,webgpu').split(',');
+const GENERATION_TIMEOUT = 10 * 60 * 1000; // the first WebGPU call compiles shaders on a CPU
 // A second visit revalidates every file (ETag, 304): headers only. Measured: see the check.
 const SECOND_VISIT_MAX_BYTES = 50_000;
 
