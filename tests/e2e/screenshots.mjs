@@ -21,7 +21,7 @@ try {
       const box = await page.locator('#samples').boundingBox();
       await page.mouse.click(box.x + box.width * 5.5 / 8, box.y + box.height * 2.5 / 8);
       const path = `${OUT}/page-${width}-${colorScheme}.png`;
-      await page.screenshot({ path, fullPage: width < 600 });
+      await page.screenshot({ path }); // the first screen, as a person sees it
       console.log(`wrote ${path}`);
       await page.close();
     }
