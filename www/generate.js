@@ -77,6 +77,7 @@ function configureForModel() {
   $('samples').classList.toggle('toy', toy);
   $('grid-hint').hidden = toy;
   $('samples').tabIndex = toy ? -1 : 0;
+  $('samples').setAttribute('aria-label', toy ? `${TOY_POINTS} generated 2-D points` : `${N} generated samples, 8 by 8`);
   const digit = $('digit');
   const previous = digit.value;
   digit.replaceChildren(new Option('mixed (0–9 in turn)', 'mixed'));
