@@ -2,7 +2,8 @@
 //!
 //! The same code trains and samples natively (the `webgan` CLI) and in the browser (WebGPU
 //! through burn-wgpu, with a CPU fallback). Start at [`train::GanTrainer`] for a training
-//! step and [`weights`] for loading a generator.
+//! step, [`run::TrainingRun`] for a whole run as both front ends drive it, and [`weights`]
+//! for loading a generator.
 
 pub mod backend;
 pub mod data;
@@ -12,13 +13,15 @@ pub mod eval;
 pub mod grid;
 pub mod inference;
 pub mod latent;
-pub mod live;
+pub mod limits;
 pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod presets;
+pub mod run;
 #[cfg(not(target_family = "wasm"))]
 pub mod shipped;
+pub mod spec;
 pub mod train;
 pub mod weights;
 

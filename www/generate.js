@@ -5,7 +5,7 @@
 // openGenerator().
 import init, * as wasm from './pkg/webgan.js';
 import { drawScatter } from './charts.js';
-import { openBackend, describe, messageOf, fetchCached } from './common.js';
+import { messageOf, fetchCached } from './common.js';
 import { $, download, showWithDetails } from './dom.js';
 import { resetExplorer, wireExplorer } from './explore.js';
 import { drawSamples, setSelection, wireGrid } from './grid.js';
@@ -22,28 +22,32 @@ const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
-  return { model: p.get('model'), seed: p.get('seed'), class: p.get('class') };
+  return { model: p.get('model'), seed: p.get('seed'), class: p.get('class'), backend: p.get('backend') };
 }
 
+// The URL carries what makes the grid (model, seed, class) and a backend other than auto.
 function writeHash() {
   const p = new URLSearchParams({ model: session.model, seed: $('seed').value, class: $('digit').value });
+  if ($('backend-choice').value !== 'auto') p.set('backend', $('backend-choice').value);
   history.replaceState(null, '', '#' + p.toString());
 }
 
-async function showBackend() {
-  const description = await describe(session.backend);
-  const { summary, details } = backendSentence({ description, isGpu: session.backend.isGpu,
-    fallbackReason: session.fallbackReason, choice: $('backend-choice').value });
+const isOption = (select, value) => value !== null && [...$(select).options].some((o) => o.value === value);
+
+// One sentence for the backend in use, the details (adapter, reason) one click away.
+function showBackend() {
+  const b = session.backend;
+  const { summary, details } = backendSentence({ description: b.description, isGpu: b.isGpu, reason: b.reason });
   showWithDetails($('backend'), summary, details);
-  $('backend').dataset.backend = session.backend.isGpu ? 'webgpu' : 'cpu';
+  $('backend').dataset.backend = b.isGpu ? 'webgpu' : 'cpu';
 }
 
+// The policy (auto: WebGPU on a real GPU, else the CPU, and why) is Rust's, shared with the
+// Train view's worker.
 async function useBackend(choice) {
-  const opened = await openBackend(wasm.Backend, choice, { status: (text) => status.show(text, { progress: within(PHASE.backend, 0) }) });
-  session.backend = opened.backend;
-  session.fallbackReason = opened.fallbackReason;
-  if (opened.fallbackReason) console.info('webgan: WebGPU unavailable, using the CPU:', opened.fallbackReason);
-  await showBackend();
+  status.show(choice === 'cpu' ? 'opening the CPU backend…' : 'opening WebGPU…', { progress: within(PHASE.backend, 0) });
+  session.backend = await wasm.Backend.open(choice);
+  showBackend();
 }
 
 async function fetchModel(name) {
@@ -219,11 +223,12 @@ async function main() {
   await loadModule();
   const hash = readHash();
   if (hash.seed !== null) $('seed').value = hash.seed;
-  const model = hash.model && [...$('model').options].some((o) => o.value === hash.model) ? hash.model : 'digits';
+  const model = isOption('model', hash.model) && hash.model !== 'file' ? hash.model : 'digits';
   $('model').value = model;
+  if (isOption('backend-choice', hash.backend)) $('backend-choice').value = hash.backend;
   await useBackend($('backend-choice').value);
   loadModel(model, await fetchModel(model));
-  if (hash.class !== null && [...$('digit').options].some((o) => o.value === hash.class)) $('digit').value = hash.class;
+  if (isOption('digit', hash.class)) $('digit').value = hash.class;
   await generateGrid();
 }
 

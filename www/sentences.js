@@ -1,10 +1,11 @@
 // Plain sentences for what the page shows a person: the backend in use and the model loaded.
 // Each returns a one-line summary and the full details (shown one click away). DOM-free.
 
-// { description, isGpu, fallbackReason, choice } -> { summary, details }
-export function backendSentence({ description, isGpu, fallbackReason = null, choice = 'auto' }) {
-  const details = [`Backend: ${description}.`];
-  if (fallbackReason) details.push(`WebGPU was not used: ${fallbackReason}`);
+// { description, isGpu, reason } (a Backend from Backend.open, whose reason says why it is in
+// use: "chosen", "a GPU adapter", or why WebGPU was not used) -> { summary, details }
+export function backendSentence({ description, isGpu, reason = null }) {
+  const details = [`In use: ${description}.`];
+  if (reason && !['chosen', 'a GPU adapter'].includes(reason)) details.push(`WebGPU was not used: ${reason}.`);
   if (isGpu) {
     const software = /swiftshader|software|llvmpipe|lavapipe/i.test(description);
     const adapter = (description.match(/^WebGPU \((.*)\)$/) || [])[1];
@@ -13,14 +14,15 @@ export function backendSentence({ description, isGpu, fallbackReason = null, cho
       : `WebGPU${adapter ? ` on ${adapter.split(',')[0]}` : ''}`;
     return { summary, details: details.join(' ') };
   }
-  if (choice === 'cpu') return { summary: 'CPU, as chosen (WebAssembly, one thread)', details: details.join(' ') };
-  return { summary: `CPU — ${whyNoGpu(fallbackReason || '')}`, details: details.join(' ') };
+  if (reason === 'chosen') return { summary: 'CPU, as chosen (WebAssembly, one thread)', details: details.join(' ') };
+  return { summary: `CPU — ${whyNoGpu(reason || '')}`, details: details.join(' ') };
 }
 
+// Rust's reasons are sentences already; the summary keeps a short form of each.
 function whyNoGpu(reason) {
-  if (/navigator\.gpu is missing|has no webgpu/i.test(reason)) return 'this browser has no WebGPU';
+  if (/has no webgpu/i.test(reason)) return 'this browser has no WebGPU';
   if (/software emulation|swiftshader/i.test(reason)) return 'WebGPU here is a slow software emulation';
-  if (/adapter/i.test(reason)) return 'WebGPU found no usable graphics adapter';
+  if (/no usable gpu|adapter/i.test(reason)) return "this browser's WebGPU found no usable GPU";
   return 'WebGPU could not start';
 }
 

@@ -9,7 +9,6 @@ export const N = 64; // samples in the grid
 export const session = {
   wasm: null, // the module's exports (renderGrid, slerp, …), once loaded
   backend: null,
-  fallbackReason: null,
   gan: null,
   model: null, // name of the loaded model
   bytes: new Map(), // model name -> weights, so a backend switch need not re-download

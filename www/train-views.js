@@ -42,7 +42,8 @@ export function configure(info) {
     canvas.width = canvas.height = TOY_CANVAS;
     canvas.classList.add('toy');
   } else {
-    canvas.width = canvas.height = info.imageSize * 8;
+    canvas.width = info.imageSize * info.watchedColumns;
+    canvas.height = info.imageSize * 8;
     canvas.classList.remove('toy');
   }
   $('train-steps').textContent = String(info.steps);

@@ -87,7 +87,7 @@ pub fn classifier(args: ClassifierArgs) -> Result<()> {
     );
     write(
         &args.out,
-        &weights::save_classifier(&model, &config, &manifest)?,
+        &crate::eval::classifier::save_classifier(&model, &config, &manifest)?,
     )?;
     println!(
         "held-out accuracy {:.2}% on {} images; trained in {:.0} s; wrote {}",
@@ -112,7 +112,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         EvalKind::Digits => "models/digits-classifier.wgan".into(),
         EvalKind::Faces => "models/faces-classifier.wgan".into(),
     });
-    let (cmanifest, cconfig, classifier) = weights::load_classifier(
+    let (cmanifest, cconfig, classifier) = crate::eval::classifier::load_classifier(
         &read(&classifier_path)?,
         &classifier_path.display().to_string(),
         &device,

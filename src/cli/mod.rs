@@ -237,6 +237,19 @@ pub fn main() -> i32 {
     }
 }
 
+/// Drives a future to completion natively. The library is async so that the same code runs on
+/// WebGPU in a browser; natively every read can block, so this only polls until ready.
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// The bytes of a weights file: a path, or the name of a shipped model (digits, faces) when no
 /// such file exists.
 pub(crate) fn read_model(path: &std::path::Path) -> Result<Vec<u8>> {

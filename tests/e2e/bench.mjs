@@ -27,7 +27,8 @@ async function measure(server, webgpu) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: webgpu ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS });
   const page = await browser.newPage();
   const t0 = Date.now();
-  await page.goto(server.url + 'index.html#model=digits&seed=1');
+  // auto would pick the CPU on a software adapter: the WebGPU run asks for WebGPU.
+  await page.goto(server.url + `index.html#model=digits&seed=1${webgpu ? '&backend=webgpu' : ''}`);
   await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: 15 * 60 * 1000 });
   const firstGridMs = Date.now() - t0;
   const backend = (await page.textContent('#backend summary')).trim();

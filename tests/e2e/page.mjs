@@ -51,9 +51,19 @@ async function generateWith(page, seed) {
 }
 
 async function webgpuChecks(server) {
-  const { browser, page } = await openPage(server, true, '#model=digits&seed=5&class=mixed');
+  const auto = await openPage(server, true, '#model=digits&seed=5');
+  await check('auto: a software WebGPU adapter (SwiftShader) draws on the CPU, and the page says why', async () => {
+    await waitForGenerations(auto.page, 1);
+    assert.equal((await auto.page.textContent('#backend summary')).trim(), 'CPU — WebGPU here is a slow software emulation');
+    assert.ok(!/backend=/.test(auto.page.url()), 'auto is the default: not in the URL');
+  });
+  await auto.browser.close();
+  // WebGPU asked for in the URL, as a shared link would.
+  const { browser, page } = await openPage(server, true, '#model=digits&seed=5&class=mixed&backend=webgpu');
   await check('WebGPU: loads, names the backend, draws a varied grid', async () => {
     await waitForGenerations(page, 1);
+    assert.equal(await page.inputValue('#backend-choice'), 'webgpu');
+    assert.match(page.url(), /backend=webgpu/);
     const backend = await page.textContent('#backend summary');
     assert.match(backend, /^WebGPU/, `#backend says "${backend}"`);
     const s = await canvasStats(page);
@@ -133,7 +143,7 @@ async function wordChecks(page) {
     const s = await canvasStats(page);
     assert.ok(s.std > 40, JSON.stringify(s));
     const summary = (await page.textContent('#backend summary')).trim();
-    assert.match(summary, /^CPU — (this browser has no WebGPU|WebGPU found no usable graphics adapter)$/, summary);
+    assert.match(summary, /^CPU — (this browser has no WebGPU|this browser's WebGPU found no usable GPU)$/, summary);
     assert.equal(await page.getAttribute('#backend', 'data-backend'), 'cpu');
     assert.ok(!(await page.isVisible('#backend details p')), 'details start closed');
     await page.click('#backend summary');
