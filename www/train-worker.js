@@ -3,6 +3,7 @@
 // (the page's thread never waits on training). Protocol: see the table in www/train.js.
 import * as webgan from './pkg/webgan.js';
 import { loadDigits, decodeUserFiles } from './train-data.js';
+import { messageOf } from './common.js';
 
 const { Backend, WebTrainer, WebData, renderGrid, readManifest } = webgan;
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
@@ -33,7 +34,6 @@ const state = {
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 const status = (text) => post({ type: 'status', text });
-const messageOf = (e) => (e && e.message) || String(e);
 // Rust's errors carry a `kind` (diverged, bad_input, bad_weights, backend, readback, busy).
 const kindOf = (e) => (e && e.kind) || (isFatal(e) ? 'crash' : 'other');
 // A trap (a Rust panic) leaves the wasm instance unusable: the page then replaces this worker.

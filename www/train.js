@@ -28,12 +28,12 @@
 // Test hook: window.webganTrain = { state, stats, info, views, backend } (read-only snapshots;
 // stats.at is the performance.now() of its arrival)
 // and injectNan() (makes the next step diverge, to test the recovery).
-import { openGenerator } from './app.js';
+import { openGenerator } from './generate.js';
 import { showView } from './tabs.js';
+import { $, download } from './dom.js';
 import { loadLimits, readOptions, readRefresh, showEffective, clearEffective, TRAINING_FIELD_IDS } from './train-form.js';
 import * as display from './train-views.js';
 
-const $ = (id) => document.getElementById(id);
 const TOY = ['ring', 'grid', 'spiral'];
 const FAILED = { training: 'Training stopped', create: 'Could not start', resume: 'Could not resume', step: 'Could not step',
   export: 'Could not export', backend: 'Could not switch the backend', 'inject-nan': 'Could not inject NaN' };
@@ -247,14 +247,6 @@ function showFilesPicker() {
   $('train-data-summary').textContent = files
     ? (ctl.files.length ? `${ctl.files.length} file(s) chosen: ${ctl.files.slice(0, 3).map((f) => f.name).join(', ')}${ctl.files.length > 3 ? ', …' : ''}` : 'no files chosen yet')
     : '';
-}
-
-function download(name, blob) {
-  const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
 async function resumeFrom(file) {
