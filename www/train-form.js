@@ -1,10 +1,10 @@
 import init, { trainLimits } from './pkg/webgan.js';
+import { $ } from './dom.js';
 
 // The Train view's settings form: reads the fields into the trainer's spec (JSON), refusing
 // invalid values with a message (never clamping them), and shows the effective values the
 // trainer chose for empty fields. An empty field means "the trainer's default".
 
-const $ = (id) => document.getElementById(id);
 
 // id, spec key, what the message calls it. The bounds are not here: they come from Rust
 // (trainLimits(), the same table the trainer validates against), so the form refuses exactly

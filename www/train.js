@@ -30,7 +30,8 @@
 // and injectNan() (makes the next step diverge, to test the recovery).
 import { openGenerator } from './generate.js';
 import { showView } from './tabs.js';
-import { $, download } from './dom.js';
+import { $, download, showWithDetails } from './dom.js';
+import { backendSentence } from './sentences.js';
 import { loadLimits, readOptions, readRefresh, showEffective, clearEffective, TRAINING_FIELD_IDS } from './train-form.js';
 import * as display from './train-views.js';
 
@@ -163,11 +164,9 @@ const handlers = {
   status: (m) => setStatus(m.text),
   backend: (m) => {
     ctl.backend = m;
-    // wgpu's reasons run to several lines: the first words say enough, the tooltip has the rest.
-    const reason = m.fallbackReason || '';
-    const short = reason.length > 70 ? `${reason.slice(0, 70)}…` : reason;
-    $('train-backend').textContent = m.description + (reason ? ` — fallback: ${short}` : '');
-    $('train-backend').title = reason;
+    // One sentence (the same words as the Generate view's), the details one click away.
+    const { summary, details } = backendSentence({ description: m.description, isGpu: m.isGpu, reason: m.reason });
+    showWithDetails($('train-backend'), summary, details);
   },
   created: (m) => {
     ctl.info = m.info;

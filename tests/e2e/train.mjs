@@ -38,10 +38,10 @@ async function openTrainView(server, webgpu) {
 /// "auto" trains on the CPU where the adapter is software (SwiftShader, as here): the WebGPU
 /// group asks for WebGPU explicitly.
 async function chooseWebGpu(page) {
-  assert.match(await page.textContent('#train-backend'), /CPU/);
-  assert.match(await page.textContent('#train-backend'), /software emulation/);
+  assert.match(await page.textContent('#train-backend summary'), /^CPU — WebGPU here is a slow software emulation/);
+  assert.match(await page.textContent('#train-backend'), /software emulation \(SwiftShader\)/);
   await page.selectOption('#train-backend-choice', 'webgpu');
-  await page.waitForFunction(() => /WebGPU/.test(document.getElementById('train-backend').textContent), null, { timeout: SLOW });
+  await page.waitForFunction(() => /^WebGPU/.test(document.querySelector('#train-backend summary')?.textContent || ''), null, { timeout: SLOW });
 }
 
 const steps = (page) => page.evaluate(() => Number(document.getElementById('train-steps').textContent));
@@ -115,7 +115,7 @@ async function webgpuChecks(server) {
   const { browser, page } = await openTrainView(server, true);
   await check('"auto" trains on the CPU when the WebGPU adapter is software, and says why', () => chooseWebGpu(page));
   await check('the Train view opens WebGPU in its worker and names it', async () => {
-    assert.match(await page.textContent('#train-backend'), /WebGPU/);
+    assert.match(await page.textContent('#train-backend summary'), /^WebGPU/);
     assert.equal(await trainState(page), 'idle');
   });
   await check('invalid values are refused with a message and nothing starts', async () => {
@@ -161,7 +161,7 @@ async function webgpuChecks(server) {
   await check('switching the backend to the CPU moves the run along (checkpoint and resume)', async () => {
     const at = await steps(page);
     await page.selectOption('#train-backend-choice', 'cpu');
-    await page.waitForFunction(() => /^CPU/.test(document.getElementById('train-backend').textContent), null, { timeout: SLOW });
+    await page.waitForFunction(() => /^CPU/.test(document.querySelector('#train-backend summary')?.textContent || ''), null, { timeout: SLOW });
     await page.waitForFunction(() => window.webganTrain.state === 'paused' && window.webganTrain.info.steps >= 0, null, { timeout: SLOW });
     assert.equal(await steps(page), at);
     await page.click('#train-step');
@@ -193,7 +193,7 @@ async function cpuChecks(server) {
   const cpu = await openTrainView(server, false);
   const p = cpu.page;
   await check('without WebGPU the Train view falls back to the CPU and says why', async () => {
-    assert.match(await p.textContent('#train-backend'), /CPU.*fallback/);
+    assert.match(await p.textContent('#train-backend summary'), /^CPU — this browser has no WebGPU/);
   });
   await check('the page and `webgan train` give the same losses for the same spec and seed (one trainer)', async () => {
     // The CLI built by the native tests (scripts/test.sh runs them first).
