@@ -23,3 +23,4 @@ echo "== page tests (Playwright, headless Chromium)"
 WEBGAN_FEATURES=test-hooks SKIP_WASM_OPT=1 scripts/build-web.sh
 node tests/e2e/page.mjs
 node tests/e2e/train.mjs
+node tests/e2e/latent.mjs

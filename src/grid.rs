@@ -61,6 +61,21 @@ pub fn scatter_rgba(real: &[f32], fake: &[f32], side: usize, extent: f32) -> Vec
     out
 }
 
+/// Scales an RGBA image up by a whole factor, each pixel becoming a k x k block (for showing
+/// 28-pixel digits at a readable size without blurring them).
+pub fn upscale_rgba(rgba: &[u8], width: usize, height: usize, k: usize) -> (usize, usize, Vec<u8>) {
+    let k = k.max(1);
+    let (w, h) = (width * k, height * k);
+    let mut out = Vec::with_capacity(w * h * 4);
+    for y in 0..h {
+        for x in 0..w {
+            let o = ((y / k) * width + x / k) * 4;
+            out.extend_from_slice(&rgba[o..o + 4]);
+        }
+    }
+    (w, h, out)
+}
+
 /// Drops the alpha channel.
 pub fn rgba_to_rgb(rgba: &[u8]) -> Vec<u8> {
     rgba.chunks_exact(4)
@@ -83,6 +98,15 @@ mod tests {
         assert_eq!(at(2, 1), 128); // tile 1, right of tile 0
         assert_eq!(at(1, 3), 255); // tile 2, second row
         assert_eq!(at(3, 3), 0); // empty cell stays black
+    }
+
+    #[test]
+    fn upscaling_repeats_each_pixel_in_a_block() {
+        let rgba = [1, 1, 1, 255, 2, 2, 2, 255];
+        let (w, h, px) = upscale_rgba(&rgba, 2, 1, 3);
+        assert_eq!((w, h, px.len()), (6, 3, 6 * 3 * 4));
+        assert_eq!(px[(2 * 6 + 2) * 4], 1);
+        assert_eq!(px[(2 * 6 + 3) * 4], 2);
     }
 
     #[test]

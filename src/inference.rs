@@ -39,6 +39,16 @@ impl Sampler {
         self.generator.set_matmul_convs(on);
     }
 
+    /// The loaded generator, in inference mode (for tools that run part of it or differentiate
+    /// through it: latent directions, inversion).
+    pub fn generator(&self) -> &Generator {
+        &self.generator
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     pub fn arch(&self) -> &ArchConfig {
         &self.manifest.arch
     }

@@ -5,6 +5,8 @@
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use rand_distr::StandardNormal;
 
+use crate::error::{Result, WebganError};
+
 /// A reproducible RNG for one purpose at one step: mixing the parts with splitmix64 means
 /// resuming at step N draws exactly what an uninterrupted run drew at step N.
 pub fn rng_for(seed: u64, stream: u64, index: u64) -> StdRng {
@@ -85,6 +87,96 @@ pub fn walk_step(z: &[f32], rng: &mut impl Rng, step_size: f32) -> Vec<f32> {
     moved.iter().map(|x| x * target / norm).collect()
 }
 
+/// The truncation trick (Brock et al., 2019): pulls every latent toward the prior's mean (0)
+/// by `psi`. `psi` = 1 leaves z untouched; 0 gives the mean latent, the model's "average"
+/// sample, for every seed; in between trades variety for typicality.
+pub fn truncate(z: &[f32], psi: f32) -> Result<Vec<f32>> {
+    check_psi(psi)?;
+    Ok(z.iter().map(|v| v * psi).collect())
+}
+
+/// The one check of a truncation value, for the CLI and the page alike.
+pub fn check_psi(psi: f32) -> Result<()> {
+    if !(0.0..=1.0).contains(&psi) {
+        return Err(WebganError::invalid(
+            "truncation",
+            psi,
+            "psi must be a number from 0 (the mean sample) to 1 (no truncation)",
+        ));
+    }
+    Ok(())
+}
+
+/// Largest side of a latent plane (cells per row or column).
+pub const MAX_PLANE_SIDE: usize = 32;
+
+/// A `rows` x `cols` grid of latents between two to four corners (each `dim` long, flat),
+/// row-major, by spherical interpolation along both axes. Four corners are top-left,
+/// top-right, bottom-left, bottom-right. Three: the fourth completes the parallelogram (scaled
+/// to the corners' mean norm, where Gaussian latents live). Two: the path from the first to the
+/// second, read row by row.
+pub fn plane(corners: &[f32], dim: usize, rows: usize, cols: usize) -> Result<Vec<f32>> {
+    if dim == 0 || corners.len() % dim != 0 || !(2..=4).contains(&(corners.len() / dim)) {
+        return Err(WebganError::invalid(
+            "corners",
+            format!("{} values", corners.len()),
+            format!("a latent plane needs 2 to 4 corner latents of {dim} values each"),
+        ));
+    }
+    for (name, side) in [("rows", rows), ("cols", cols)] {
+        if !(1..=MAX_PLANE_SIDE).contains(&side) {
+            return Err(WebganError::invalid(
+                name,
+                side,
+                format!("a latent plane is 1 to {MAX_PLANE_SIDE} cells on each side"),
+            ));
+        }
+    }
+    if corners.iter().any(|v| !v.is_finite()) {
+        return Err(WebganError::invalid(
+            "corners",
+            "non-finite",
+            "latent values must be finite",
+        ));
+    }
+    let c: Vec<&[f32]> = corners.chunks_exact(dim).collect();
+    let at = |i: usize, n: usize| {
+        if n < 2 {
+            0.0
+        } else {
+            i as f32 / (n - 1) as f32
+        }
+    };
+    if c.len() == 2 {
+        let n = rows * cols;
+        return Ok((0..n).flat_map(|i| slerp(c[0], c[1], at(i, n))).collect());
+    }
+    let fourth = match c.len() {
+        4 => c[3].to_vec(),
+        _ => {
+            let raw: Vec<f32> = (0..dim).map(|k| c[1][k] + c[2][k] - c[0][k]).collect();
+            let mean_norm = c.iter().map(|v| norm(v)).sum::<f32>() / 3.0;
+            let n = norm(&raw).max(f32::MIN_POSITIVE);
+            raw.iter().map(|v| v * mean_norm / n).collect()
+        }
+    };
+    let mut out = Vec::with_capacity(rows * cols * dim);
+    for r in 0..rows {
+        let v = at(r, rows);
+        for col in 0..cols {
+            let u = at(col, cols);
+            let top = slerp(c[0], c[1], u);
+            let bottom = slerp(c[2], &fourth, u);
+            out.extend(slerp(&top, &bottom, v));
+        }
+    }
+    Ok(out)
+}
+
+fn norm(v: &[f32]) -> f32 {
+    v.iter().map(|x| x * x).sum::<f32>().sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +229,46 @@ mod tests {
     fn grid_labels_cycle_or_fix_the_class() {
         assert_eq!(grid_labels(5, 3, None), vec![0, 1, 2, 0, 1]);
         assert_eq!(grid_labels(3, 10, Some(7)), vec![7, 7, 7]);
+    }
+
+    #[test]
+    fn truncation_scales_toward_the_mean_and_refuses_bad_psi() {
+        let z = batch_for_seed(3, 2, 4);
+        assert_eq!(truncate(&z, 1.0).unwrap(), z);
+        assert!(truncate(&z, 0.0).unwrap().iter().all(|&v| v == 0.0));
+        let half = truncate(&z, 0.5).unwrap();
+        assert!(half.iter().zip(&z).all(|(h, v)| (h - v * 0.5).abs() < 1e-7));
+        for bad in [-0.1, 1.5, f32::NAN, f32::INFINITY] {
+            let e = truncate(&z, bad).unwrap_err().to_string();
+            assert!(e.contains("truncation"), "{e}");
+        }
+    }
+
+    #[test]
+    fn plane_has_its_corners_at_the_corners() {
+        let dim = 6;
+        let c = batch_for_seed(1, 4, dim);
+        let (rows, cols) = (3, 5);
+        let p = plane(&c, dim, rows, cols).unwrap();
+        assert_eq!(p.len(), rows * cols * dim);
+        let cell = |r: usize, col: usize| &p[(r * cols + col) * dim..(r * cols + col + 1) * dim];
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5);
+        assert!(close(cell(0, 0), &c[0..dim]));
+        assert!(close(cell(0, cols - 1), &c[dim..2 * dim]));
+        assert!(close(cell(rows - 1, 0), &c[2 * dim..3 * dim]));
+        assert!(close(cell(rows - 1, cols - 1), &c[3 * dim..4 * dim]));
+        // The middle is neither corner, and stays near the corners' norms (spherical).
+        let mid = cell(1, 2);
+        assert!(!close(mid, &c[0..dim]));
+        // Two corners: a path read row by row; three: a completed parallelogram.
+        let path = plane(&c[..2 * dim], dim, 2, 2).unwrap();
+        assert!(close(&path[..dim], &c[..dim]) && close(&path[3 * dim..], &c[dim..2 * dim]));
+        let three = plane(&c[..3 * dim], dim, 2, 2).unwrap();
+        assert!(three.iter().all(|v| v.is_finite()));
+        // Refusals.
+        assert!(plane(&c[..dim], dim, 2, 2).is_err());
+        assert!(plane(&c, dim, 0, 2).is_err());
+        assert!(plane(&c, dim, 2, MAX_PLANE_SIDE + 1).is_err());
+        assert!(plane(&c[..dim + 1], dim, 2, 2).is_err());
     }
 }

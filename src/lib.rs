@@ -6,14 +6,19 @@
 //! for loading a generator.
 
 pub mod backend;
+#[cfg(not(target_family = "wasm"))]
+pub(crate) mod block;
 pub mod data;
+pub mod directions;
 pub mod error;
 #[cfg(all(feature = "cli", not(target_family = "wasm")))]
 pub mod eval;
 pub mod grid;
 pub mod inference;
+pub mod invert;
 pub mod latent;
 pub mod limits;
+pub mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod model;
@@ -22,6 +27,7 @@ pub mod run;
 #[cfg(not(target_family = "wasm"))]
 pub mod shipped;
 pub mod spec;
+pub mod target_image;
 pub mod train;
 pub mod weights;
 

@@ -226,6 +226,31 @@ pub fn export(args: ExportArgs) -> Result<()> {
             .ok_or_else(|| WebganError::invalid("note", note, "must be key=value"))?;
         manifest.provenance.insert(k.trim().into(), v.trim().into());
     }
+    if args.direction_samples > 0 {
+        let started = std::time::Instant::now();
+        let sampler = Sampler::from_generator(manifest.clone(), generator.clone(), &device);
+        let per_class = crate::directions::default_per_class(&sampler);
+        let found = crate::block::block_on(crate::directions::compute(
+            &sampler,
+            args.direction_samples,
+            per_class,
+        ))?;
+        let shares: Vec<String> = found.sets[0].variance_share
+            [..found.sets[0].variance_share.len().min(5)]
+            .iter()
+            .map(|s| format!("{:.1}%", s * 100.0))
+            .collect();
+        println!(
+            "directions: {} set(s) from {} latents each in {:.1} s; first set's top shares {}",
+            found.sets.len(),
+            found.samples,
+            started.elapsed().as_secs_f64(),
+            shares.join(", ")
+        );
+        manifest.directions = Some(found);
+    } else {
+        manifest.directions = None;
+    }
     let out = weights::save_generator_as(&generator, &manifest, args.precision)?;
     write(&args.out, &out)?;
     println!(

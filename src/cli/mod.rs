@@ -2,6 +2,7 @@
 
 mod bench;
 mod eval;
+mod invert;
 mod sample;
 mod train;
 
@@ -20,6 +21,8 @@ use crate::presets::Preset;
 ///   webgan train --preset ring --steps 2000            # a 2-D toy GAN in a minute
 ///   webgan train --preset digits --data ../shared/data/mnist --out runs/digits
 ///   webgan sample --model runs/digits/generator.wgan --class 7 --seed 3 --out sevens.png
+///   webgan sample --model digits --direction 0 --range -3:3 --out sweep.png
+///   webgan invert --model digits --image my-seven.png --out found.png
 ///   webgan bench --backend all
 #[derive(Parser, Debug)]
 #[command(name = "webgan", version, about, long_about, verbatim_doc_comment)]
@@ -36,6 +39,7 @@ pub enum Command {
     Classifier(ClassifierArgs),
     Eval(EvalArgs),
     Export(ExportArgs),
+    Invert(invert::InvertArgs),
 }
 
 /// Which real data an evaluation classifier learns.
@@ -110,6 +114,9 @@ pub struct ExportArgs {
     /// Provenance entries, key=value (repeatable): command, commit, data checksums, hardware.
     #[arg(long)]
     pub note: Vec<String>,
+    /// Latents per class for the stored principal directions (0: store none).
+    #[arg(long, default_value_t = crate::directions::EXPORT_SAMPLES)]
+    pub direction_samples: usize,
 }
 
 /// Train a GAN. Writes to --out: checkpoints (ckpt-latest.wgan, resumable), the generator
@@ -199,6 +206,8 @@ pub struct SampleArgs {
     /// Output PNG.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub latent: sample::LatentArgs,
 }
 
 /// Time the digits DCGAN: generator forward and one full training iteration (D step + G
@@ -227,6 +236,7 @@ pub fn main() -> i32 {
         Command::Classifier(args) => eval::classifier(args),
         Command::Eval(args) => eval::run(args),
         Command::Export(args) => eval::export(args),
+        Command::Invert(args) => invert::run(args),
     };
     match result {
         Ok(()) => 0,
@@ -234,19 +244,6 @@ pub fn main() -> i32 {
             eprintln!("error: {e}");
             1
         }
-    }
-}
-
-/// Drives a future to completion natively. The library is async so that the same code runs on
-/// WebGPU in a browser; natively every read can block, so this only polls until ready.
-pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
     }
 }
 

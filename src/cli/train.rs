@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{TrainArgs, block_on, write_png};
+use super::{TrainArgs, write_png};
+use crate::block::block_on;
 use crate::backend;
 use crate::data::{Dataset, images, mnist};
 use crate::error::{Result, WebganError};

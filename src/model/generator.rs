@@ -79,6 +79,27 @@ impl ImageGenerator {
     }
 
     pub fn forward(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<2> {
+        let mut x = self.project_block(z, labels);
+        for (i, up) in self.ups.iter().enumerate() {
+            x = up.forward(x);
+            x = match self.norms.get(i) {
+                Some(norm) => relu(norm.forward(x)),
+                None => tanh(x),
+            };
+        }
+        // NCHW -> channels-last, the layout of image files and canvases.
+        let [b, c, h, w] = x.dims();
+        x.permute([0, 2, 3, 1]).reshape([b, h * w * c])
+    }
+
+    /// The first block's output (projection, batch norm, ReLU) flattened to
+    /// [B, start_channels * start * start]: the activations the latent directions are found in.
+    pub fn first_block(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<2> {
+        self.project_block(z, labels).flatten(1, 3)
+    }
+
+    /// Projection, batch norm and ReLU: [B, start_channels, start, start].
+    fn project_block(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<4> {
         let [b, _] = z.dims();
         let input = match (&self.class_embedding, labels) {
             (Some(embedding), Some(labels)) => {
@@ -95,18 +116,8 @@ impl ImageGenerator {
             (None, _) => z,
         };
         let (s, c0) = (self.start, self.start_channels);
-        let mut x = self.project.forward(input).reshape([b, c0, s, s]);
-        x = relu(self.project_norm.forward(x));
-        for (i, up) in self.ups.iter().enumerate() {
-            x = up.forward(x);
-            x = match self.norms.get(i) {
-                Some(norm) => relu(norm.forward(x)),
-                None => tanh(x),
-            };
-        }
-        // NCHW -> channels-last, the layout of image files and canvases.
-        let [b, c, h, w] = x.dims();
-        x.permute([0, 2, 3, 1]).reshape([b, h * w * c])
+        let x = self.project.forward(input).reshape([b, c0, s, s]);
+        relu(self.project_norm.forward(x))
     }
 }
 
@@ -129,6 +140,11 @@ impl ToyGenerator {
             hidden,
             out: LinearConfig::new(d, 2).init(device),
         }
+    }
+
+    /// The first hidden layer's output (see [`ImageGenerator::first_block`]).
+    pub fn first_block(&self, z: Tensor<2>) -> Tensor<2> {
+        relu(self.hidden[0].forward(z))
     }
 
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
@@ -160,6 +176,14 @@ impl Generator {
         match arch {
             ArchConfig::Image(c) => Generator::Image(ImageGenerator::new(c, device)),
             ArchConfig::Toy(c) => Generator::Toy(ToyGenerator::new(c, device)),
+        }
+    }
+
+    /// The first block's activations, [B, features] (where latent directions are measured).
+    pub fn first_block(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<2> {
+        match self {
+            Generator::Image(g) => g.first_block(z, labels),
+            Generator::Toy(g) => g.first_block(z),
         }
     }
 

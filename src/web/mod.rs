@@ -4,11 +4,13 @@
 
 mod data;
 mod errors;
+mod latent_tools;
 mod policy;
 mod session;
 mod trainer;
 
 pub use data::WebData;
+pub use latent_tools::WebInversion;
 pub use session::{Backend, WebGan};
 pub use trainer::{WebTrainer, train_limits, wasm_memory_bytes};
 
@@ -69,13 +71,4 @@ pub fn walk_step(z: &[f32], seed: u32, step: u32, step_size: f32) -> Vec<f32> {
 #[wasm_bindgen(js_name = latentsForSeed)]
 pub fn latents_for_seed(seed: u32, n: usize, dim: usize) -> Vec<f32> {
     latent::batch_for_seed(seed as u64, n, dim)
-}
-
-/// The unit vector e_index of length `dim`. A Gaussian prior has no preferred directions, so
-/// the page's sliders move a latent along its first coordinate axes.
-#[wasm_bindgen(js_name = axis)]
-pub fn axis(dim: usize, index: usize) -> Vec<f32> {
-    (0..dim)
-        .map(|i| if i == index { 1.0 } else { 0.0 })
-        .collect()
 }

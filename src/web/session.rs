@@ -207,3 +207,10 @@ impl WebGan {
         })
     }
 }
+
+impl WebGan {
+    /// The loaded generator, shared with the latent tools.
+    pub(crate) fn sampler(&self) -> Rc<Sampler> {
+        self.sampler.clone()
+    }
+}

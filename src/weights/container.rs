@@ -50,6 +50,9 @@ pub struct Manifest {
     /// Provenance: the command that trained it, data checksums, commit, ...
     #[serde(default)]
     pub provenance: BTreeMap<String, String>,
+    /// Principal latent directions (`webgan export` computes them; see `directions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directions: Option<crate::directions::Directions>,
 }
 
 impl Manifest {
@@ -63,6 +66,7 @@ impl Manifest {
             train: None,
             metrics: BTreeMap::new(),
             provenance: BTreeMap::new(),
+            directions: None,
         }
     }
 }
