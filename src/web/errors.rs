@@ -24,6 +24,6 @@ impl From<WebganError> for JsValue {
 pub(crate) fn busy() -> JsValue {
     js_error(
         "busy",
-        "the trainer is busy: wait for the previous call to finish",
+        "busy: wait for the previous call to finish",
     )
 }
