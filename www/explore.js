@@ -1,13 +1,14 @@
 // The latent explorer of the Generate view: the newest selected cell shown large, sliders along
-// its first latent axes, a spherical interpolation from cell A to cell B (a strip and an
-// animation), and a smooth random walk. More tools go into #explore-tools; they can follow the
-// selection through the 'gridselect' event on #samples and draw with showFocus().
+// the generator's principal directions (directions.js), a spherical interpolation from cell A
+// to cell B (a strip and an animation), and a smooth random walk. The other latent tools
+// (latent-tools.js) live in #explore-tools too; they follow the selection through the
+// 'gridselect' event on #samples and draw with showFocus().
+import { clearDirections, loadDirections, movedLatent, showDirectionsFor, wireDirections } from './directions.js';
 import { $, download } from './dom.js';
 import { drawSamples, cellSamples } from './grid.js';
 import { session, status, run, latentOf, labelOf } from './session.js';
 
 const STRIP = 10;
-const SLIDERS = 4;
 let sliderQueued = false;
 
 const newest = () => session.selected[session.selected.length - 1];
@@ -21,27 +22,11 @@ async function generateFocus(z, labels) {
   showFocus(await session.gan.generate(z, labels));
 }
 
-// A new model: sliders for its latent size, an empty strip.
+// A new model: its directions (queued: they come after the first grid), an empty strip.
 export function resetExplorer() {
-  const box = $('sliders');
-  box.replaceChildren();
-  const count = Math.min(SLIDERS, session.gan.latentDim);
-  for (let i = 0; i < count; i++) {
-    const id = `axis-${i}`;
-    const label = Object.assign(document.createElement('label'), { htmlFor: id, textContent: `z[${i}]` });
-    const input = Object.assign(document.createElement('input'),
-      { id, type: 'range', min: -3, max: 3, step: 0.05, value: 0 });
-    input.dataset.axis = String(i);
-    const value = Object.assign(document.createElement('output'), { htmlFor: id, textContent: '0.00' });
-    // Coalesce: while one slider frame renders, only the latest position is queued.
-    input.addEventListener('input', () => {
-      value.textContent = Number(input.value).toFixed(2);
-      if (sliderQueued) return;
-      sliderQueued = true;
-      run(() => { sliderQueued = false; return moveAlongAxes(); });
-    });
-    box.append(label, input, value);
-  }
+  clearDirections();
+  const gan = session.gan;
+  run(() => loadDirections(gan));
   $('strip').hidden = true; // shown once there is an interpolation to show
   showSelection();
 }
@@ -50,37 +35,31 @@ export function resetExplorer() {
 export function showSelection() {
   session.walking = false;
   const count = session.selected.length;
-  $('interpolate').disabled = count !== 2;
+  $('interpolate').disabled = count < 2;
   $('walk').disabled = count === 0;
   $('download-latent').disabled = count === 0;
   $('walk').textContent = 'Random walk';
   $('explore').dataset.selected = session.selected.join(',');
   if ($('strip').hidden) {
-    $('strip-caption').textContent = count === 2 ? `Interpolate from cell ${session.selected[0] + 1} (A) to cell ${session.selected[1] + 1} (B).`
+    $('strip-caption').textContent = count >= 2 ? `Interpolate from cell ${session.selected[0] + 1} (A) to cell ${session.selected[1] + 1} (B).`
       : 'Select a second cell (B) to interpolate from A to B.';
   }
+  const index = newest();
+  showDirectionsFor(index);
   if (!count) {
     $('focus-caption').textContent = 'Select a cell of the grid.';
     return;
-  }
-  const index = newest();
-  const z = latentOf(index);
-  for (const input of $('sliders').querySelectorAll('input')) {
-    input.value = z[Number(input.dataset.axis)].toFixed(2);
-    input.nextElementSibling.textContent = Number(input.value).toFixed(2);
   }
   showFocus(cellSamples(index));
   const label = session.labels.length ? `, digit ${session.labels[index]}` : '';
   $('focus-caption').textContent = `Cell ${index + 1}${label} (seed ${session.seed})`;
 }
 
-// The prior is isotropic, so the leading directions of a cell are its latent axes.
-async function moveAlongAxes() {
+async function moveAlongDirections() {
   const index = newest();
   if (index === undefined) return;
-  const z = latentOf(index);
-  for (const input of $('sliders').querySelectorAll('input')) z[Number(input.dataset.axis)] = Number(input.value);
-  await generateFocus(z, labelOf(index));
+  const z = movedLatent(index, latentOf(index));
+  if (z) await generateFocus(z, labelOf(index));
 }
 
 async function interpolate() {
@@ -131,6 +110,12 @@ function downloadLatent() {
 
 export function wireExplorer() {
   $('samples').addEventListener('gridselect', showSelection);
+  // Coalesced: while one slider frame renders, only the latest position is queued.
+  wireDirections(() => {
+    if (sliderQueued) return;
+    sliderQueued = true;
+    run(() => { sliderQueued = false; return moveAlongDirections(); });
+  });
   $('interpolate').addEventListener('click', () => run(interpolate));
   $('walk').addEventListener('click', () => {
     if (session.walking) session.walking = false;

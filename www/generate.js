@@ -9,6 +9,7 @@ import { messageOf, fetchCached } from './common.js';
 import { $, download, showWithDetails } from './dom.js';
 import { resetExplorer, wireExplorer } from './explore.js';
 import { drawSamples, setSelection, wireGrid } from './grid.js';
+import { resetLatentTools, truncated, wireLatentTools } from './latent-tools.js';
 import { backendSentence, modelSentence } from './sentences.js';
 import { COLS, N, session, status, run, isToy } from './session.js';
 
@@ -92,7 +93,10 @@ function configureForModel() {
   showModel();
   session.samples = null;
   setSelection([]);
-  if (!toy) resetExplorer();
+  if (!toy) {
+    resetExplorer();
+    resetLatentTools();
+  }
 }
 
 function loadModel(name, bytes) {
@@ -122,7 +126,7 @@ async function generateGrid() {
   session.seed = seed;
   writeHash();
   if (isToy(gan)) return generateScatter(seed);
-  session.z = session.wasm.latentsForSeed(seed, N, gan.latentDim);
+  session.z = truncated(session.wasm.latentsForSeed(seed, N, gan.latentDim));
   session.labels = gan.labels(N, classValue());
   const first = session.generations === 0;
   status.show(first && session.backend.isGpu ? 'generating (the first run compiles the GPU shaders)…' : 'generating…',
@@ -191,6 +195,7 @@ export function openGenerator(name, bytes) {
 function wire() {
   wireGrid(() => session.samples !== null);
   wireExplorer();
+  wireLatentTools({ regenerate: generateGrid });
   $('generate').addEventListener('click', () => run(generateGrid));
   $('random').addEventListener('click', () => {
     $('seed').value = Math.floor(Math.random() * 2 ** 32);

@@ -1,17 +1,20 @@
 // The sample grid: draws generated images onto a canvas, marks the selected cells (DOM boxes
 // over the canvas, so they stay crisp at any zoom) and lets a person select cells with the
 // mouse or the keyboard:
-//   click            select a cell (a second click elsewhere adds a second one; click a marked cell to drop it)
+//   click            select a cell (clicks elsewhere add cells, up to MAX_SELECTED; click a marked cell to drop it)
 //   arrow keys       move the newest selection
-//   Enter / Space    keep the selected cell: the next arrow key starts a second selection
+//   Enter / Space    keep the selected cells: the next arrow key adds one
 //   Escape           keep only the newest selection
+// With several cells selected, the marks read A, B, C, D in the order they were picked (the
+// interpolation runs from A to B; a latent plane has them as its corners).
 // Every change of selection is announced (aria-live) and dispatched as a 'gridselect' event on
-// the canvas (detail: { selected }); the canvas carries data-selected="i,j" for tests.
+// the canvas (detail: { selected }); the canvas carries data-selected="i,j,…" for tests.
 import { $ } from './dom.js';
-import { COLS, N, session } from './session.js';
+import { COLS, MAX_SELECTED, N, session } from './session.js';
 
 const ROWS = N / COLS;
 let pinned = false; // Enter kept the selection: the next arrow key adds a cell
+const LETTERS = 'ABCD';
 
 // Draws samples (the generator's output, n x size x size x channels) as a grid of `cols` columns.
 export function drawSamples(canvas, samples, cols) {
@@ -34,7 +37,7 @@ export function cellSamples(index) {
 }
 
 export function setSelection(selected) {
-  session.selected = selected.filter((v, i, all) => all.indexOf(v) === i).slice(-2);
+  session.selected = selected.filter((v, i, all) => all.indexOf(v) === i).slice(-MAX_SELECTED);
   pinned = false;
   showMarks();
   const canvas = $('samples');
@@ -42,8 +45,15 @@ export function setSelection(selected) {
   const newest = session.selected[session.selected.length - 1];
   $('grid-announce').textContent = newest === undefined ? 'No cell selected.'
     : `Cell ${newest + 1} selected (row ${Math.floor(newest / COLS) + 1}, column ${(newest % COLS) + 1})` +
-      (session.selected.length === 2 ? `, with cell ${session.selected[0] + 1}.` : '.');
+      withOthers(session.selected.slice(0, -1));
   canvas.dispatchEvent(new CustomEvent('gridselect', { detail: { selected: session.selected } }));
+}
+
+function withOthers(others) {
+  if (!others.length) return '.';
+  const cells = others.map((i) => i + 1);
+  return others.length === 1 ? `, with cell ${cells[0]}.`
+    : `, with cells ${cells.slice(0, -1).join(', ')} and ${cells[cells.length - 1]}.`;
 }
 
 function showMarks() {
@@ -55,7 +65,7 @@ function showMarks() {
     mark.className = i === newest ? 'mark newest' : 'mark';
     mark.style.left = `${(100 * (index % COLS)) / COLS}%`;
     mark.style.top = `${(100 * Math.floor(index / COLS)) / ROWS}%`;
-    mark.textContent = session.selected.length === 2 ? (i === 0 ? 'A' : 'B') : '';
+    mark.textContent = session.selected.length >= 2 ? LETTERS[i] : '';
     box.append(mark);
   });
 }
@@ -84,12 +94,12 @@ function key(event) {
     const row = Math.min(ROWS - 1, Math.max(0, Math.floor(current / COLS) + dy));
     const next = row * COLS + col;
     if (!session.selected.length) setSelection([next]);
-    else if (pinned) setSelection([current, next]);
+    else if (pinned) setSelection([...session.selected, next]);
     else setSelection([...session.selected.slice(0, -1), next]);
   } else if (event.key === 'Enter' || event.key === ' ') {
     if (!session.selected.length) setSelection([current]);
     pinned = true;
-    $('grid-announce').textContent = `Cell ${current + 1} kept: move with the arrow keys to choose a second cell.`;
+    $('grid-announce').textContent = `Cell ${current + 1} kept: move with the arrow keys to choose another cell.`;
   } else if (event.key === 'Escape') {
     setSelection(session.selected.slice(-1));
   } else {

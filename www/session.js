@@ -1,10 +1,11 @@
 // The Generate view's shared state: the backend, the loaded generator, the latest grid and its
-// selection, and the queue every model call goes through. generate.js, grid.js and explore.js
-// (and later explorer tools) read and update it; nothing here runs on import.
+// selection, and the queue every model call goes through. generate.js, grid.js, explore.js and
+// the latent tools read and update it; nothing here runs on import.
 import { StatusLine } from './dom.js';
 
 export const COLS = 8;
 export const N = 64; // samples in the grid
+export const MAX_SELECTED = 4; // cells a person can select: the corners of a latent plane
 
 export const session = {
   wasm: null, // the module's exports (renderGrid, slerp, …), once loaded
@@ -16,7 +17,7 @@ export const session = {
   z: null, // latents of the grid, N x latentDim
   labels: null, // class of each cell ([] for an unconditional model)
   samples: null, // the grid's generated values (null for a 2-D scatter)
-  selected: [], // up to two cell indices, oldest first; the explorer shows the newest
+  selected: [], // up to MAX_SELECTED cell indices, oldest first; the explorer shows the newest
   walking: false,
   generations: 0,
 };
