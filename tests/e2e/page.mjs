@@ -5,7 +5,7 @@
 // E2E_PAGE=cpu (or webgpu) runs one browser's checks only. Screenshots go to $E2E_OUT
 // (default test-results/).
 import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get } from 'node:http';
@@ -100,7 +100,27 @@ async function webgpuChecks(server) {
     const s = await generateWith(page, 3);
     assert.ok(s.std > 40, 'the previous model still generates');
   });
-  await check('selecting two cells enables interpolation, which draws a strip', async () => {
+  await check('a crafted weights file (a manifest claiming a huge model) is refused before allocation; the page keeps generating', async () => {
+    // The shipped digits file with its manifest edited: width 2^31 (wraps a 32-bit size) and a
+    // huge class embedding. Rust validates the manifest before building anything.
+    const good = readFileSync('dist/models/digits.wgan');
+    const len = good.readUInt32LE(8);
+    for (const [name, edit] of [['width', { width: 2 ** 31 }], ['class_embed_dim', { label_mixing: 'concat', class_embed_dim: 1e9 }]]) {
+      const manifest = JSON.parse(good.subarray(12, 12 + len).toString('utf8'));
+      Object.assign(manifest.arch, edit);
+      const json = Buffer.from(JSON.stringify(manifest));
+      const header = Buffer.from(good.subarray(0, 12));
+      header.writeUInt32LE(json.length, 8);
+      const crafted = Buffer.concat([header, json, good.subarray(12 + len)]);
+      await page.setInputFiles('#weights-file', { name: `crafted-${name}.wgan`, mimeType: 'application/octet-stream', buffer: crafted });
+      await page.waitForFunction((n) => document.getElementById('status').classList.contains('error')
+        && document.getElementById('status').textContent.includes(n), `crafted-${name}`, { timeout: 60000 });
+      assert.match(await page.textContent('#status'), new RegExp(`refuses.*${name}`));
+      const s = await generateWith(page, 4);
+      assert.ok(s.std > 40, 'the previous model still generates');
+    }
+  });
+
     const box = await page.locator('#samples').boundingBox();
     // The first cell is selected after each grid: clicking the last cell of the row adds it.
     assert.equal(await page.getAttribute('#samples', 'data-selected'), '0');
