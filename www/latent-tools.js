@@ -152,6 +152,7 @@ function placeResult(msg, sample) {
   drawSamples($('samples'), session.samples, COLS);
   const cls = msg.class === null ? '' : ` (digit ${msg.class})`;
   finished(`${msg.stopped ? 'stopped early; ' : ''}found${cls}: ${msg.message}. It is now the grid's last cell, selected.`);
+  status.show(`find my digit: the match${cls} is now cell ${index + 1}, selected`);
   document.body.dataset.found = String(Number(document.body.dataset.found || 0) + 1);
   setSelection([index]);
 }

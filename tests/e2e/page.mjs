@@ -120,7 +120,7 @@ async function webgpuChecks(server) {
       assert.ok(s.std > 40, 'the previous model still generates');
     }
   });
-
+  await check('selecting two cells enables interpolation, which draws a strip', async () => {
     const box = await page.locator('#samples').boundingBox();
     // The first cell is selected after each grid: clicking the last cell of the row adds it.
     assert.equal(await page.getAttribute('#samples', 'data-selected'), '0');
