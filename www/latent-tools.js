@@ -31,6 +31,7 @@ export function resetLatentTools() {
   $('plane').hidden = true;
   $('find-compare').width = size * 2;
   $('find-compare').height = size;
+  $('find-title').textContent = session.gan.nClasses > 0 ? 'Find my digit' : 'Find my picture';
 }
 
 // ---- latent plane -------------------------------------------------------------------------
