@@ -11,7 +11,6 @@ use webgan::directions;
 use webgan::inference::Sampler;
 use webgan::invert::{self, Classes, Inversion, InvertConfig};
 use webgan::latent;
-use webgan::live::block_on;
 
 fn digits(kind: BackendKind) -> Sampler {
     let device = backend::open(kind).expect("backend");
@@ -160,7 +159,7 @@ fn real_digits(n: usize, dir: &str) {
     let sampler = digits(BackendKind::Flex);
     let device = sampler.device().clone();
     let test = mnist::load_dir(std::path::Path::new(dir), Split::Test).expect("MNIST test split");
-    let (_, _, classifier) = webgan::weights::load_classifier(
+    let (_, _, classifier) = webgan::eval::classifier::load_classifier(
         include_bytes!("../models/digits-classifier.wgan"),
         "digits-classifier",
         &device,
@@ -224,4 +223,16 @@ fn real_digits(n: usize, dir: &str) {
         mean_mse,
         invert::rms_error(mean_mse as f32) * 100.0
     );
+}
+
+/// Drives the library's async calls natively (every read can block here).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
 }

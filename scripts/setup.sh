@@ -3,7 +3,8 @@
 # Idempotent: anything already present is skipped. Downloads only from Debian's packages,
 # crates.io and the npm registry (pinned versions).
 #   scripts/setup.sh          native + wasm build, browser tests
-#   scripts/setup.sh --trunk  also trunk, for `trunk serve` (the demo)
+#   scripts/setup.sh --demo   only what building the page needs (no browser, no Vulkan drivers)
+#   scripts/setup.sh --trunk  also trunk, for `trunk serve` (the development server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ APT_PACKAGES=(mesa-vulkan-drivers libvulkan1 chromium chromium-driver)
 
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 need_apt=()
+[ "${1:-}" = "--demo" ] && APT_PACKAGES=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
 done

@@ -46,6 +46,20 @@ pub enum WebganError {
 pub type Result<T, E = WebganError> = std::result::Result<T, E>;
 
 impl WebganError {
+    /// What kind of failure this is, as one stable word: the page's worker branches on it
+    /// (e.g. "diverged" stops training and keeps the rolled-back weights; "bad_weights" refuses
+    /// a file and keeps the current model) without reading the message.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WebganError::Io { .. } => "io",
+            WebganError::BadData { .. } | WebganError::InvalidConfig { .. } => "bad_input",
+            WebganError::BadWeights { .. } | WebganError::ArchitectureMismatch(_) => "bad_weights",
+            WebganError::Diverged { .. } => "diverged",
+            WebganError::Backend { .. } => "backend",
+            WebganError::Readback(_) => "readback",
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         WebganError::Io {
             path: path.into(),

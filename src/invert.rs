@@ -467,13 +467,13 @@ pub fn run_blocking(
     let mut search = Inversion::new(sampler, targets, classes, config)?;
     let every = report_every.max(1);
     while !search.finished() {
-        crate::live::block_on(search.advance(every))?;
+        crate::block::block_on(search.advance(every))?;
         if !search.finished() {
-            let best = crate::live::block_on(search.progress())?;
+            let best = crate::block::block_on(search.progress())?;
             report(search.steps_done(), &best);
         }
     }
-    let best = crate::live::block_on(search.progress())?;
+    let best = crate::block::block_on(search.progress())?;
     report(search.steps_done(), &best);
     Ok(best)
 }

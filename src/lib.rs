@@ -2,9 +2,12 @@
 //!
 //! The same code trains and samples natively (the `webgan` CLI) and in the browser (WebGPU
 //! through burn-wgpu, with a CPU fallback). Start at [`train::GanTrainer`] for a training
-//! step and [`weights`] for loading a generator.
+//! step, [`run::TrainingRun`] for a whole run as both front ends drive it, and [`weights`]
+//! for loading a generator.
 
 pub mod backend;
+#[cfg(not(target_family = "wasm"))]
+pub(crate) mod block;
 pub mod data;
 pub mod directions;
 pub mod error;
@@ -14,14 +17,16 @@ pub mod grid;
 pub mod inference;
 pub mod invert;
 pub mod latent;
+pub mod limits;
 pub mod linalg;
-pub mod live;
 pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod presets;
+pub mod run;
 #[cfg(not(target_family = "wasm"))]
 pub mod shipped;
+pub mod spec;
 pub mod target_image;
 pub mod train;
 pub mod weights;

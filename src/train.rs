@@ -14,6 +14,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::{Result, WebganError};
 use crate::latent;
+use crate::limits;
 use crate::loss::GanLoss;
 use crate::model::{ArchConfig, Discriminator, Generator};
 
@@ -56,41 +57,13 @@ pub struct TrainConfig {
 impl TrainConfig {
     /// Refuses absurd values with a message instead of training into NaNs.
     pub fn validate(&self) -> Result<()> {
-        if self.batch_size == 0 || self.batch_size > 4096 {
-            return Err(WebganError::invalid(
-                "batch_size",
-                self.batch_size,
-                "must be 1..=4096",
-            ));
-        }
-        for (name, lr) in [("lr_g", self.lr_g), ("lr_d", self.lr_d)] {
-            if !(lr.is_finite() && lr > 0.0 && lr <= 1.0) {
-                return Err(WebganError::invalid(
-                    name,
-                    lr,
-                    "a learning rate must be in (0, 1]",
-                ));
-            }
-        }
-        for (name, beta) in [("beta1", self.beta1), ("beta2", self.beta2)] {
-            if !(beta.is_finite() && (0.0..1.0).contains(&beta)) {
-                return Err(WebganError::invalid(name, beta, "must be in [0, 1)"));
-            }
-        }
-        if self.d_steps == 0 || self.d_steps > 100 {
-            return Err(WebganError::invalid(
-                "d_steps",
-                self.d_steps,
-                "must be 1..=100",
-            ));
-        }
-        if !(self.label_smoothing.is_finite() && (0.0..=0.5).contains(&self.label_smoothing)) {
-            return Err(WebganError::invalid(
-                "label_smoothing",
-                self.label_smoothing,
-                "must be in [0, 0.5]",
-            ));
-        }
+        limits::BATCH_SIZE.check_count(self.batch_size as u64)?;
+        limits::LR_G.check(self.lr_g)?;
+        limits::LR_D.check(self.lr_d)?;
+        limits::BETA1.check(self.beta1 as f64)?;
+        limits::BETA2.check(self.beta2 as f64)?;
+        limits::D_STEPS.check_count(self.d_steps as u64)?;
+        limits::LABEL_SMOOTHING.check(self.label_smoothing as f64)?;
         if self.label_smoothing > 0.0 && !self.loss.is_probabilistic() {
             return Err(WebganError::invalid(
                 "label_smoothing",
@@ -101,14 +74,8 @@ impl TrainConfig {
                 ),
             ));
         }
-        if !(self.gp_weight.is_finite() && (0.0..=1000.0).contains(&self.gp_weight)) {
-            return Err(WebganError::invalid(
-                "gp_weight",
-                self.gp_weight,
-                "must be in [0, 1000]",
-            ));
-        }
-        Ok(())
+        limits::GP_WEIGHT.check(self.gp_weight as f64)?;
+        limits::SEED.check_count(self.seed)
     }
 }
 

@@ -7,7 +7,8 @@ use webgan::directions::{self, Directions};
 use webgan::inference::Sampler;
 use webgan::invert::{self, Classes, Inversion, InvertConfig};
 use webgan::latent;
-use webgan::live::block_on;
+mod common;
+use common::block_on;
 use webgan::weights;
 
 fn digits() -> Sampler {

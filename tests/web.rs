@@ -1,6 +1,6 @@
 //! Browser tests (wasm32, headless Chromium with WebGPU through SwiftShader): run by
 //! `scripts/test.sh` as `cargo test --target wasm32-unknown-unknown --no-default-features
-//! --release --test web`. Native builds compile this file to nothing.
+//! --release --features test-hooks --test web`. Native builds compile this file to nothing.
 #![cfg(target_family = "wasm")]
 
 use wasm_bindgen_test::*;
@@ -87,6 +87,10 @@ async fn corrupt_weights_are_an_error_not_a_panic() {
     let truncated = &DIGITS[..DIGITS.len() / 3];
     assert!(WebGan::load(&backend, truncated, "truncated.wgan").is_err());
     assert!(WebGan::load(&backend, b"<html>404</html>", "page.wgan").is_err());
+    // The error reaching JS carries its kind, which the page branches on.
+    let err = WebGan::load(&backend, truncated, "truncated.wgan").err().unwrap();
+    let kind = js_sys::Reflect::get(&err, &"kind".into()).unwrap().as_string();
+    assert_eq!(kind.as_deref(), Some("bad_weights"));
     let err = Sampler::load(truncated, "truncated.wgan", backend.device())
         .err()
         .unwrap();
@@ -96,13 +100,15 @@ async fn corrupt_weights_are_an_error_not_a_panic() {
     assert!(WebGan::load(&gpu, DIGITS, "digits.wgan").is_ok());
 }
 
-// ---- Training in the page (the Train view's engine, `live`), on WebGPU ----
+// ---- Training in the page (the Train view's engine, `run::TrainingRun`), on WebGPU ----
 
-use webgan::live::{LiveOptions, LiveQuality, LiveTrainer};
+use webgan::data::Dataset;
+use webgan::run::{Quality, TrainingRun};
+use webgan::spec::TrainSpec;
 use webgan::web::wasm_memory_bytes;
 
-fn options(json: &str) -> LiveOptions {
-    serde_json::from_str(json).unwrap()
+fn spec(json: &str) -> TrainSpec {
+    TrainSpec::from_json(json).unwrap()
 }
 
 fn log(msg: String) {
@@ -122,7 +128,7 @@ async fn breathe() {
 }
 
 /// `total` steps in chunks of `chunk`, breathing in between.
-async fn train(t: &mut LiveTrainer, total: u32, chunk: u32) {
+async fn train(t: &mut TrainingRun, total: u32, chunk: u32) {
     for _ in 0..total / chunk {
         t.step(chunk).await.unwrap();
         breathe().await;
@@ -137,19 +143,19 @@ async fn train(t: &mut LiveTrainer, total: u32, chunk: u32) {
 
 /// A ring trainer with CPU-initialised weights on `device` (each backend's initialisers draw
 /// from its own RNG, and a GAN's outcome depends on its start).
-async fn ring_on(device: &Device, json: &str) -> LiveTrainer {
-    let start = LiveTrainer::new(options(json), Backend::cpu().device())
+async fn ring_on(device: &Device, json: &str) -> TrainingRun {
+    let start = TrainingRun::new(&spec(json), None, Backend::cpu().device())
         .unwrap()
         .export_checkpoint()
         .await
         .unwrap();
-    LiveTrainer::resume(&start, "checkpoint", device).unwrap()
+    TrainingRun::resume(&start, "checkpoint", None, device).unwrap()
 }
 
 #[wasm_bindgen_test]
 async fn twelve_hundred_steps_in_the_browser_learn_the_ring() {
-    let mut t = ring_on(Backend::cpu().device(), r#"{"data":"ring"}"#).await;
-    let LiveQuality::Toy {
+    let mut t = ring_on(Backend::cpu().device(), r#"{"preset":"ring"}"#).await;
+    let Quality::Toy {
         high_quality: before,
         ..
     } = t.quality().await.unwrap()
@@ -161,7 +167,7 @@ async fn twelve_hundred_steps_in_the_browser_learn_the_ring() {
     log(format!(
         "ring in the browser: high quality {before:.3} -> {q:?} after 1200 steps"
     ));
-    let LiveQuality::Toy {
+    let Quality::Toy {
         modes_covered,
         high_quality,
         ..
@@ -179,7 +185,7 @@ async fn twelve_hundred_steps_in_the_browser_learn_the_ring() {
 
 #[wasm_bindgen_test]
 async fn webgpu_trains_the_ring_exactly_as_the_cpu_does() {
-    let json = r#"{"data":"ring","batch_size":128}"#;
+    let json = r#"{"preset":"ring","batch_size":128}"#;
     let mut cpu = ring_on(Backend::cpu().device(), json).await;
     let mut gpu = ring_on(&webgpu().await, json).await;
     for step in 1..=4 {
@@ -203,10 +209,18 @@ async fn webgpu_trains_the_ring_exactly_as_the_cpu_does() {
         "ring after 4 steps, CPU vs WebGPU samples: max relative diff {d:.2e}"
     ));
     assert!(d < TOLERANCE, "{d}");
+    // D's decision surface, as the Train view draws it.
+    let (a, b) = (
+        cpu.heatmap(32, 3.0).await.unwrap(),
+        gpu.heatmap(32, 3.0).await.unwrap(),
+    );
+    let d = relative_diff(&a, &b);
+    log(format!("ring heatmap, CPU vs WebGPU: max relative diff {d:.2e}"));
+    assert!(d < TOLERANCE, "{d}");
 }
 
 /// 16 digit-sized images: a bright square whose position is the class.
-fn fixed_digits() -> (Vec<f32>, Vec<i64>) {
+fn fixed_digits() -> Dataset {
     let mut x = vec![-1.0f32; 16 * 784];
     let y: Vec<i64> = (0..16).map(|i| i % 10).collect();
     for (i, &c) in y.iter().enumerate() {
@@ -216,18 +230,21 @@ fn fixed_digits() -> (Vec<f32>, Vec<i64>) {
             }
         }
     }
-    (x, y)
+    Dataset {
+        name: "fixed digits".into(),
+        samples: x,
+        labels: Some(y),
+        sample_len: 784,
+        channels: 1,
+    }
 }
 
-const SMALL_DIGITS: &str =
-    r#"{"data":"images","image_size":28,"channels":1,"n_classes":10,"width":16,"batch_size":16}"#;
+const SMALL_DIGITS: &str = r#"{"preset":"digits","width":16,"batch_size":16}"#;
 
 #[wasm_bindgen_test]
 async fn a_dozen_webgpu_digit_steps_lower_d_loss_on_a_fixed_batch() {
     let device = webgpu().await;
-    let mut t = LiveTrainer::new(options(SMALL_DIGITS), &device).unwrap();
-    let (x, y) = fixed_digits();
-    t.set_images(x, Some(y)).unwrap();
+    let mut t = TrainingRun::new(&spec(SMALL_DIGITS), Some(fixed_digits()), &device).unwrap();
     let first = t.step(1).await.unwrap().d_loss;
     train(&mut t, 12, 1).await;
     let later = t.step(1).await.unwrap().d_loss;
@@ -246,13 +263,12 @@ async fn the_first_step_gives_the_same_losses_on_webgpu_and_cpu() {
     // Same weights on both (initialisers draw from each backend's own RNG, so start from one
     // checkpoint), same data and noise (drawn on the host): the losses agree.
     let cpu = Backend::cpu().device().clone();
-    let seed = LiveTrainer::new(options(SMALL_DIGITS), &cpu).unwrap();
+    let seed = TrainingRun::new(&spec(SMALL_DIGITS), Some(fixed_digits()), &cpu).unwrap();
     let checkpoint = seed.export_checkpoint().await.unwrap();
-    let (x, y) = fixed_digits();
     let mut losses = Vec::new();
     for device in [cpu, webgpu().await] {
-        let mut t = LiveTrainer::resume(&checkpoint, "checkpoint", &device).unwrap();
-        t.set_images(x.clone(), Some(y.clone())).unwrap();
+        let mut t =
+            TrainingRun::resume(&checkpoint, "checkpoint", Some(fixed_digits()), &device).unwrap();
         let v = t.step(1).await.unwrap();
         losses.push([v.d_loss, v.g_loss, v.d_real, v.d_fake]);
     }
@@ -268,18 +284,18 @@ async fn the_first_step_gives_the_same_losses_on_webgpu_and_cpu() {
 #[wasm_bindgen_test]
 async fn nan_on_webgpu_stops_training_with_an_error_not_a_panic() {
     let device = webgpu().await;
-    let mut t = LiveTrainer::new(options(r#"{"data":"ring"}"#), &device).unwrap();
+    let mut t = TrainingRun::new(&spec(r#"{"preset":"ring"}"#), None, &device).unwrap();
     t.step(3).await.unwrap();
     t.inject_nan();
-    let e = t.step(2).await.unwrap_err().to_string();
-    assert!(e.contains("diverged"), "{e}");
+    let e = t.step(2).await.unwrap_err();
+    assert_eq!(e.kind(), "diverged", "{e}");
     assert_eq!(t.steps(), 3);
     assert!(t.step(1).await.is_ok(), "the last good weights train on");
 }
 
 /// wasm memory after `early` and after `late` ring steps on `device`, in chunks of `chunk`.
 async fn memory_over_a_run(device: &Device, early: u32, late: u32, chunk: u32) -> (f64, f64) {
-    let mut t = ring_on(device, r#"{"data":"ring","batch_size":128}"#).await;
+    let mut t = ring_on(device, r#"{"preset":"ring","batch_size":128}"#).await;
     train(&mut t, early, chunk).await;
     t.samples().await.unwrap();
     let at_early = wasm_memory_bytes();

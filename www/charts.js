@@ -2,37 +2,95 @@
 // plot of real and generated points over the discriminator's heatmap, and a scatter of 2-D
 // samples for the Generate view.
 
-const FONT = '11px system-ui, sans-serif';
+const FONT = '12px system-ui, sans-serif';
 const INK = '#1d1f24';
-const MUTED = '#5d6470';
-const GRID = '#e3e6eb';
-export const COLOURS = { real: '#1d1f24', fake: '#ffb000', g: '#d9480f', d: '#2457d6', dReal: '#c92a2a', dFake: '#1c7ed6' };
+export const COLOURS = { real: '#1d1f24', fake: '#ffb000', g: '#e8590c', d: '#3b6fe0', dReal: '#d6336c', dFake: '#1c9ad6' };
+const SMOOTHING = 0.9; // weight of the past in the smoothed line (an exponential moving average)
+
+// The chart colours of the page's theme (style.css), so charts follow light and dark.
+function theme() {
+  const css = getComputedStyle(document.documentElement);
+  const get = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  return { bg: get('--chart-bg', '#fff'), ink: get('--chart-ink', INK), muted: get('--chart-muted', '#5d6470'),
+    grid: get('--chart-grid', '#e3e6eb'), frame: get('--chart-frame', '#c3c8d0') };
+}
+
+// Sizes the canvas's pixels to its size on screen (sharp text on high-density screens) and
+// returns a context that draws in CSS pixels, with that size. The canvas keeps the aspect
+// ratio of its width/height attributes.
+function crispContext(canvas) {
+  canvas.dataset.aspect ??= String(canvas.height / canvas.width);
+  const w = canvas.clientWidth || canvas.width;
+  const aspect = w < 500 ? Math.max(0.6, Number(canvas.dataset.aspect)) : Number(canvas.dataset.aspect); // taller on phones
+  const h = Math.round(w * aspect);
+  const dpr = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return { ctx, w, h };
+}
+
+// Debiased exponential moving average (as TensorBoard smooths); non-finite values pass through.
+function smooth(values, weight = SMOOTHING) {
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (!Number.isFinite(v)) return v;
+    n += 1;
+    last = last * weight + (1 - weight) * v;
+    return last / (1 - weight ** n);
+  });
+}
+
+// Up to `count` round numbers between lo and hi (for axis ticks).
+function niceTicks(lo, hi, count) {
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw || 1));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || raw;
+  const ticks = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
 
 // series: [{ label, colour, values }] sharing the x values `steps`. `range`: fixed [min, max]
 // or null to fit the data (1st to 99th percentile, so one spike does not flatten the rest).
+// Each series is drawn raw (thin, faint) and smoothed (thick), with a legend and both axes.
 export function drawLineChart(canvas, { title, steps, series, range = null }) {
-  const ctx = canvas.getContext('2d');
-  const { width: w, height: h } = canvas;
-  const m = { left: 46, right: 10, top: 22, bottom: 20 };
-  ctx.fillStyle = '#fff';
+  const { ctx, w, h } = crispContext(canvas);
+  const t = theme();
+  const m = { left: 48, right: 12, top: 28, bottom: 30 };
+  ctx.fillStyle = t.bg;
   ctx.fillRect(0, 0, w, h);
-  ctx.font = FONT;
-  ctx.fillStyle = INK;
+  ctx.font = `600 ${FONT}`;
+  ctx.fillStyle = t.ink;
   ctx.textBaseline = 'top';
-  ctx.fillText(title, m.left, 4);
-  let x = m.left + ctx.measureText(title).width + 14;
+  ctx.textAlign = 'left';
+  ctx.fillText(title, m.left, 7);
+  let x = m.left + ctx.measureText(title).width + 16;
+  let y = 7;
+  ctx.font = FONT;
+  // The legend follows the title, or takes a line of its own where the chart is narrow.
+  const legendWidth = series.reduce((sum, s) => sum + ctx.measureText(s.label).width + 32, 0);
+  if (x + legendWidth > w - m.right) {
+    x = m.left;
+    y = 24;
+    m.top = 44;
+  }
   for (const s of series) {
     ctx.fillStyle = s.colour;
-    ctx.fillRect(x, 8, 12, 3);
-    ctx.fillStyle = INK;
-    ctx.fillText(s.label, x + 16, 4);
-    x += ctx.measureText(s.label).width + 30;
+    ctx.fillRect(x, y + 5, 14, 3);
+    ctx.fillStyle = t.ink;
+    ctx.fillText(s.label, x + 18, y);
+    x += ctx.measureText(s.label).width + 32;
   }
   const plot = { x: m.left, y: m.top, w: w - m.left - m.right, h: h - m.top - m.bottom };
   if (steps.length < 2) {
-    ctx.fillStyle = MUTED;
-    ctx.fillText('no data yet', plot.x + 8, plot.y + plot.h / 2 - 6);
-    frame(ctx, plot);
+    ctx.fillStyle = t.muted;
+    ctx.fillText('no data yet: press ▶ Train', plot.x + 10, plot.y + plot.h / 2 - 6);
+    frame(ctx, plot, t);
     return;
   }
   const [lo, hi] = range || fitRange(series.flatMap((s) => s.values));
@@ -40,47 +98,64 @@ export function drawLineChart(canvas, { title, steps, series, range = null }) {
   const x1 = steps[steps.length - 1];
   const px = (v) => plot.x + ((v - x0) / Math.max(1e-9, x1 - x0)) * plot.w;
   const py = (v) => plot.y + plot.h - ((v - lo) / Math.max(1e-12, hi - lo)) * plot.h;
+  ctx.lineWidth = 1;
+  ctx.fillStyle = t.muted;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'right';
-  for (let i = 0; i <= 4; i++) {
-    const v = lo + ((hi - lo) * i) / 4;
-    ctx.strokeStyle = GRID;
+  for (const v of niceTicks(lo, hi, 4)) {
+    ctx.strokeStyle = t.grid;
     ctx.beginPath();
     ctx.moveTo(plot.x, Math.round(py(v)) + 0.5);
     ctx.lineTo(plot.x + plot.w, Math.round(py(v)) + 0.5);
     ctx.stroke();
-    ctx.fillStyle = MUTED;
-    ctx.fillText(formatTick(v, hi - lo), plot.x - 4, py(v));
+    ctx.fillText(formatTick(v, hi - lo), plot.x - 6, py(v));
   }
   ctx.textBaseline = 'top';
-  ctx.textAlign = 'left';
-  ctx.fillText(`step ${x0}`, plot.x, plot.y + plot.h + 4);
+  ctx.textAlign = 'center';
+  for (const v of niceTicks(x0, x1, Math.max(2, Math.floor(plot.w / 90)))) {
+    ctx.strokeStyle = t.frame;
+    ctx.beginPath();
+    ctx.moveTo(Math.round(px(v)) + 0.5, plot.y + plot.h);
+    ctx.lineTo(Math.round(px(v)) + 0.5, plot.y + plot.h + 4);
+    ctx.stroke();
+    const label = String(v);
+    const half = ctx.measureText(label).width / 2;
+    ctx.fillText(label, Math.min(px(v), w - 2 - half), plot.y + plot.h + 6); // the last one stays inside
+  }
   ctx.textAlign = 'right';
-  ctx.fillText(`step ${x1}`, plot.x + plot.w, plot.y + plot.h + 4);
+  ctx.fillText('step', plot.x - 12, plot.y + plot.h + 6);
   ctx.textAlign = 'left';
   ctx.save();
   ctx.beginPath();
   ctx.rect(plot.x, plot.y, plot.w, plot.h);
   ctx.clip();
-  ctx.lineWidth = 1.5;
   for (const s of series) {
     ctx.strokeStyle = s.colour;
-    ctx.beginPath();
-    let pen = false;
-    s.values.forEach((v, i) => {
-      if (!Number.isFinite(v)) { pen = false; return; }
-      if (pen) ctx.lineTo(px(steps[i]), py(v));
-      else ctx.moveTo(px(steps[i]), py(v));
-      pen = true;
-    });
-    ctx.stroke();
+    ctx.globalAlpha = 0.3;
+    line(ctx, steps, s.values, px, py, 1);
+    ctx.globalAlpha = 1;
+    line(ctx, steps, smooth(s.values), px, py, 2.2);
   }
   ctx.restore();
-  frame(ctx, plot);
+  frame(ctx, plot, t);
 }
 
-function frame(ctx, plot) {
-  ctx.strokeStyle = '#c3c8d0';
+function line(ctx, steps, values, px, py, width) {
+  ctx.lineWidth = width;
+  ctx.lineJoin = 'round';
+  ctx.beginPath();
+  let pen = false;
+  values.forEach((v, i) => {
+    if (!Number.isFinite(v)) { pen = false; return; }
+    if (pen) ctx.lineTo(px(steps[i]), py(v));
+    else ctx.moveTo(px(steps[i]), py(v));
+    pen = true;
+  });
+  ctx.stroke();
+}
+
+function frame(ctx, plot, t) {
+  ctx.strokeStyle = t.frame;
   ctx.lineWidth = 1;
   ctx.strokeRect(plot.x + 0.5, plot.y + 0.5, plot.w - 1, plot.h - 1);
 }

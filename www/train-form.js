@@ -1,35 +1,45 @@
-// The Train view's settings form: reads the fields into the WebTrainer's options JSON, refusing
+import init, { trainLimits } from './pkg/webgan.js';
+import { $ } from './dom.js';
+
+// The Train view's settings form: reads the fields into the trainer's spec (JSON), refusing
 // invalid values with a message (never clamping them), and shows the effective values the
 // trainer chose for empty fields. An empty field means "the trainer's default".
 
-const $ = (id) => document.getElementById(id);
 
-// id, options key, what the message calls it, number kind, inclusive bounds (lr: 0 < lr <= 1).
+// id, spec key, what the message calls it. The bounds are not here: they come from Rust
+// (trainLimits(), the same table the trainer validates against), so the form refuses exactly
+// what the trainer would.
 const FIELDS = [
-  { id: 'train-lr-g', key: 'lr_g', name: 'learning rate G', kind: 'rate' },
-  { id: 'train-lr-d', key: 'lr_d', name: 'learning rate D', kind: 'rate' },
-  { id: 'train-batch', key: 'batch_size', name: 'batch size', kind: 'int', min: 1, max: 4096 },
-  { id: 'train-d-steps', key: 'd_steps', name: 'D steps per G step', kind: 'int', min: 1, max: 20 },
-  { id: 'train-latent', key: 'latent_dim', name: 'latent size', kind: 'int', min: 1, max: 1024 },
-  { id: 'train-width', key: 'width', name: 'network width', kind: 'int', min: 4, max: 1024 },
-  { id: 'train-seed', key: 'seed', name: 'seed', kind: 'int', min: 0, max: 4294967295 },
+  { id: 'train-lr-g', key: 'lr_g', name: 'learning rate G' },
+  { id: 'train-lr-d', key: 'lr_d', name: 'learning rate D' },
+  { id: 'train-batch', key: 'batch_size', name: 'batch size' },
+  { id: 'train-d-steps', key: 'd_steps', name: 'D steps per G step' },
+  { id: 'train-latent', key: 'latent_dim', name: 'latent size' },
+  { id: 'train-width', key: 'width', name: 'network width' },
+  { id: 'train-seed', key: 'seed', name: 'seed' },
 ];
 export const TRAINING_FIELD_IDS = ['train-dataset', 'train-loss', ...FIELDS.map((f) => f.id)];
-const REFRESH = { id: 'train-refresh', name: '"refresh views every"', kind: 'int', min: 1, max: 100000 };
+// The refresh period is the page's own setting (not the trainer's).
+const REFRESH = { id: 'train-refresh', name: '"refresh views every"', limit: { min: 1, max: 100000, integer: true } };
+
+let limits = null;
+// Loads the bounds from the wasm module once (the Generate view has usually initialised it).
+export async function loadLimits() {
+  if (limits) return;
+  await init();
+  limits = new Map(JSON.parse(trainLimits()).map((l) => [l.key, l]));
+}
 
 // Returns { value } or { error } for one field's text.
-function parse(field, text) {
+function parse(name, limit, text) {
   const t = text.trim();
   if (t === '') return { value: undefined };
   const v = Number(t);
-  if (field.kind === 'rate') {
-    if (!Number.isFinite(v) || v <= 0 || v > 1) return { error: `${field.name} must be a number above 0 and at most 1 (got "${t}")` };
-    return { value: v };
-  }
-  if (!Number.isInteger(v) || v < field.min || v > field.max) {
-    return { error: `${field.name} must be a whole number from ${field.min} to ${field.max} (got "${t}")` };
-  }
-  return { value: v };
+  const above = limit.min_exclusive ? v > limit.min : v >= limit.min;
+  if (Number.isFinite(v) && above && v <= limit.max && (!limit.integer || Number.isInteger(v))) return { value: v };
+  if (limit.integer) return { error: `${name} must be a whole number from ${limit.min} to ${limit.max} (got "${t}")` };
+  if (limit.min_exclusive) return { error: `${name} must be a number above ${limit.min} and at most ${limit.max} (got "${t}")` };
+  return { error: `${name} must be a number from ${limit.min} to ${limit.max} (got "${t}")` };
 }
 
 function mark(id, error) {
@@ -44,7 +54,7 @@ export function readOptions() {
   const options = { loss: $('train-loss').value };
   const errors = [];
   for (const field of FIELDS) {
-    const { value, error } = parse(field, $(field.id).value);
+    const { value, error } = parse(field.name, limits.get(field.key), $(field.id).value);
     mark(field.id, error);
     if (error) errors.push(error);
     else if (value !== undefined) options[field.key] = value;
@@ -53,7 +63,7 @@ export function readOptions() {
 }
 
 export function readRefresh() {
-  const parsed = parse(REFRESH, $(REFRESH.id).value);
+  const parsed = parse(REFRESH.name, REFRESH.limit, $(REFRESH.id).value);
   const error = parsed.error || (parsed.value === undefined ? `${REFRESH.name} needs a number of steps` : null);
   mark(REFRESH.id, error);
   return error ? { error } : { value: parsed.value };
@@ -66,9 +76,8 @@ export function showEffective(options) {
     if (options[field.key] !== undefined) $(field.id).placeholder = String(options[field.key]);
   }
   if (options.loss && [...$('train-loss').options].some((o) => o.value === options.loss)) $('train-loss').value = options.loss;
-  const imageOnly = ['image_size', 'channels', 'n_classes'];
   const parts = Object.entries(options)
-    .filter(([k]) => options.data === 'images' || !imageOnly.includes(k))
+    .filter(([, v]) => v !== null && v !== undefined)
     .map(([k, v]) => `${k} ${v}`);
   $('train-effective').textContent = parts.length ? `In use: ${parts.join(', ')}` : '';
 }

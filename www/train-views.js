@@ -2,8 +2,8 @@
 // sample grid or 2-D plot, and the quality figure with its collapse warning. Fed by the
 // worker's 'stats' and 'views' messages (see www/train.js).
 import { drawLineChart, drawToyPlot, COLOURS } from './charts.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const MAX_POINTS = 1200; // chart history is thinned to this many points by dropping every other one
 const TOY_CANVAS = 448;
 
@@ -17,9 +17,23 @@ export function reset() {
   $('train-stats').textContent = '';
   $('train-quality').textContent = '';
   $('train-warning').hidden = true;
-  const canvas = $('train-samples');
-  canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+  placeholder($('train-samples'));
   drawCharts();
+}
+
+// Before the first views: say what will appear, instead of a black square.
+function placeholder(canvas) {
+  const ctx = canvas.getContext('2d');
+  const { width: w, height: h } = canvas;
+  ctx.fillStyle = '#10131a';
+  ctx.fillRect(0, 0, w, h);
+  ctx.fillStyle = '#9aa3b2';
+  ctx.font = `${Math.round(w / 34)}px system-ui, sans-serif`;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText('Samples appear here once training starts:', w / 2, h / 2 - w / 40);
+  ctx.fillText('points over D\'s view for 2-D data, images for the rest.', w / 2, h / 2 + w / 40);
+  ctx.textAlign = 'left';
 }
 
 export function configure(info) {
@@ -28,7 +42,8 @@ export function configure(info) {
     canvas.width = canvas.height = TOY_CANVAS;
     canvas.classList.add('toy');
   } else {
-    canvas.width = canvas.height = info.imageSize * 8;
+    canvas.width = info.imageSize * info.watchedColumns;
+    canvas.height = info.imageSize * 8;
     canvas.classList.remove('toy');
   }
   $('train-steps').textContent = String(info.steps);
@@ -53,6 +68,10 @@ export function showStats(s) {
     requestAnimationFrame(() => { chartsQueued = false; drawCharts(); });
   }
 }
+
+// Charts size themselves to the screen: redraw when they become visible or the window resizes.
+document.addEventListener('viewchange', (e) => { if (e.detail === 'train') drawCharts(); });
+window.addEventListener('resize', () => { if (history && document.body.dataset.view === 'train') drawCharts(); });
 
 function drawCharts() {
   drawLineChart($('train-loss-chart'), {

@@ -3,22 +3,24 @@
 // (the page's thread never waits on training). Protocol: see the table in www/train.js.
 import * as webgan from './pkg/webgan.js';
 import { loadDigits, decodeUserFiles } from './train-data.js';
+import { messageOf } from './common.js';
 
-const { Backend, WebTrainer, renderGrid } = webgan;
+const { Backend, WebTrainer, WebData, renderGrid, readManifest } = webgan;
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
 const MAX_CHUNK = 64;
 const SLOW_MOTION_MS = 300;
 const RATE_WINDOW_MS = 3000;
 const HEATMAP = { resolution: 64, extent: 3 };
 const REAL_POINTS = 512;
-const DIGITS_URL = new URL('digits.bin', self.location).href;
+const PAGE_BASE = new URL('.', self.location).href;
+const TOY = ['ring', 'grid', 'spiral'];
 
 const state = {
   loaded: null, // init() of the wasm module, once
   backend: null,
   backendChoice: null,
   trainer: null,
-  data: null, // the image data set in use (kept so a backend switch can re-upload it)
+  data: null, // {webData, summary}: the image data set in use (a backend switch re-uses it)
   dataKey: null,
   running: false,
   looping: false,
@@ -32,17 +34,16 @@ const state = {
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 const status = (text) => post({ type: 'status', text });
-const messageOf = (e) => (e && e.message) || String(e);
+// Rust's errors carry a `kind` (diverged, bad_input, bad_weights, backend, readback, busy).
+const kindOf = (e) => (e && e.kind) || (isFatal(e) ? 'crash' : 'other');
 // A trap (a Rust panic) leaves the wasm instance unusable: the page then replaces this worker.
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError;
 const stepsOf = (t) => { try { return t ? t.steps : 0; } catch { return 0; } };
 function reportError(e, during) {
-  post({ type: 'error', message: messageOf(e), during, step: stepsOf(state.trainer), fatal: isFatal(e) });
+  post({ type: 'error', message: messageOf(e), kind: kindOf(e), during, step: stepsOf(state.trainer), fatal: isFatal(e) });
   if (isFatal(e)) state.running = false;
   else setRunning(false, 'error');
 }
-// wasm-bindgen exposes some readers as getters, others as methods: accept both.
-const read = (obj, name) => (typeof obj[name] === 'function' ? obj[name]() : obj[name]);
 
 // Every use of the trainer goes through this queue: wasm objects must not be re-entered while
 // an async call (a training chunk, a readback) is in flight.
@@ -53,71 +54,45 @@ function exclusive(task) {
   return result;
 }
 
+// The backend policy (auto: WebGPU on a real GPU, the CPU without one or on a software
+// adapter) lives in Rust, Backend.open, the same for both views.
 async function openBackend(choice) {
   state.loaded ??= webgan.default();
   await state.loaded;
   if (state.backend && state.backendChoice === choice) return;
-  let backend = null;
-  let fallbackReason = null;
-  if (choice !== 'cpu') {
-    status('opening WebGPU…');
-    try {
-      backend = await Backend.webgpu();
-    } catch (e) {
-      if (choice === 'webgpu') throw new Error(`WebGPU is not available: ${messageOf(e)}`);
-      fallbackReason = messageOf(e);
-    }
-  }
-  // A software adapter (SwiftShader: Chrome's fallback where the GPU is blocklisted, and
-  // headless Chromium) emulates the GPU on the CPU at a few ms per kernel launch: measured, a
-  // ring step took 3.5 s there against 12 ms on the CPU backend. "auto" trains on the CPU then,
-  // and says why; choosing WebGPU explicitly still gets it.
-  if (backend && choice === 'auto' && (await isSoftwareAdapter(backend))) {
-    fallbackReason = 'the WebGPU adapter is a software emulation (SwiftShader), about 300x slower ' +
-      'than the CPU backend for training here; pick WebGPU explicitly to use it anyway';
-    backend = null;
-  }
-  backend ??= Backend.cpu();
+  status(choice === 'cpu' ? 'opening the CPU backend…' : 'opening WebGPU…');
+  const backend = await Backend.open(choice);
   state.backend = backend;
   state.backendChoice = choice;
-  post({ type: 'backend', description: await describe(backend), isGpu: read(backend, 'isGpu'), fallbackReason });
+  const reason = backend.reason;
+  post({ type: 'backend', description: backend.description, isGpu: backend.isGpu,
+    fallbackReason: !backend.isGpu && choice !== 'cpu' ? reason : null, reason });
 }
 
-async function isSoftwareAdapter(backend) {
-  if (/swiftshader/i.test(read(backend, 'description') || '')) return true;
-  const adapter = navigator.gpu && (await navigator.gpu.requestAdapter());
-  const info = (adapter && adapter.info) || {};
-  return Boolean(info.isFallbackAdapter || adapter?.isFallbackAdapter) ||
-    /swiftshader/i.test([info.vendor, info.architecture, info.description].join(' '));
-}
-
-async function describe(backend) {
-  const text = read(backend, 'description');
-  if (!read(backend, 'isGpu') || text !== 'WebGPU' || !navigator.gpu) return text;
-  // wgpu does not always pass the adapter's name through; ask the browser.
-  const adapter = await navigator.gpu.requestAdapter();
-  const info = (adapter && adapter.info) || {};
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
-  return name ? `WebGPU (${name})` : text;
-}
+// The toy sets' "no data", one object for the worker's life.
+let none = null;
+const noData = (summary) => ({ webData: (none ??= WebData.none()), summary });
 
 async function loadData(source, shape = null) {
+  if (source.kind === 'toy') return noData(`${source.name} (2-D points, generated)`);
   const key = source.kind === 'digits' ? 'digits' : source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|') + JSON.stringify(shape);
   if (state.data && state.dataKey === key) return state.data;
+  if (state.data) state.data.webData.free(); // its copy in wasm memory: tens of MB for MNIST
   state.data = null;
   status(source.kind === 'digits' ? 'downloading the digits…' : `decoding ${source.files.length} file(s)…`);
-  const data = source.kind === 'digits' ? await loadDigits(DIGITS_URL) : await decodeUserFiles(source.files, shape);
+  const data = source.kind === 'digits' ? await loadDigits(PAGE_BASE) : await decodeUserFiles(source.files, shape);
   state.data = data;
   state.dataKey = key;
   return data;
 }
 
 function info(trainer) {
-  let options = {};
-  try { options = JSON.parse(read(trainer, 'options')); } catch { /* shown as unknown */ }
+  let spec = {};
+  try { spec = JSON.parse(trainer.spec()); } catch { /* shown as unknown */ }
   return {
     steps: trainer.steps, isToy: trainer.isToy, imageSize: trainer.imageSize, channels: trainer.channels,
-    nClasses: trainer.nClasses, latentDim: trainer.latentDim, options,
+    nClasses: trainer.nClasses, latentDim: trainer.latentDim, watchedColumns: trainer.watchedColumns,
+    keepsOptimizer: trainer.keepsOptimizer, spec,
   };
 }
 
@@ -131,55 +106,51 @@ function adopt(trainer, dataSummary, resumed, moved = false) {
   post({ type: 'created', info: info(trainer), data: dataSummary, resumed, moved });
 }
 
+// The preset a data source trains: the toy set itself, digits for grey images (and IDX files),
+// faces32 for colour photos. The data decides the image size and classes (in Rust).
+function presetFor(source, data) {
+  if (source.kind === 'toy') return source.name;
+  return data.webData.channels === 3 ? 'faces32' : 'digits';
+}
+
 async function create({ choice, options, source }) {
   discard();
   await openBackend(choice);
-  const data = source.kind === 'toy' ? null : await loadData(source);
-  const full = data
-    ? { ...options, data: 'images', image_size: data.size, channels: data.channels, n_classes: data.nClasses }
-    : { ...options, data: source.name };
+  const data = await loadData(source);
   status('building the networks…');
-  const trainer = new WebTrainer(state.backend, JSON.stringify(full));
-  try {
-    if (data) trainer.setImages(data.pixels, data.labels);
-  } catch (e) {
-    trainer.free();
-    throw e;
-  }
-  adopt(trainer, data ? data.summary : `${source.name} (2-D points, generated)`, false);
+  const spec = { ...options, preset: presetFor(source, data) };
+  const trainer = new WebTrainer(state.backend, JSON.stringify(spec), data.webData);
+  adopt(trainer, data.summary, false);
   await views();
   setRunning(false, 'ready');
 }
 
 // A checkpoint of image data needs the images again: the digits for 28x28 grey ones unless the
-// user picked files, else the user's files, decoded at the checkpoint's size. The current run
-// stays until the checkpoint has loaded: a bad file costs nothing.
+// user picked files, else the user's files, decoded at the checkpoint's size (read from its
+// manifest first). The current run stays until the checkpoint has loaded: a bad file costs
+// nothing.
 async function resume({ choice, bytes, source }) {
   state.running = false;
   await openBackend(choice);
-  const trainer = WebTrainer.resume(state.backend, new Uint8Array(bytes));
-  let summary = 'toy data (2-D points, generated)';
-  try {
-    if (!trainer.isToy) {
-      const shape = { size: trainer.imageSize, channels: trainer.channels };
-      const digitsShape = shape.size === 28 && shape.channels === 1;
-      if (source.kind !== 'files' && !digitsShape) {
-        throw new Error(`this checkpoint trains on ${shape.size}x${shape.size} images with ${shape.channels} channel(s): choose "your own files" with such images first, then resume`);
-      }
-      const data = await loadData(source.kind === 'files' ? source : { kind: 'digits' }, source.kind === 'files' ? shape : null);
-      trainer.setImages(data.pixels, data.labels);
-      summary = data.summary;
+  const checkpoint = new Uint8Array(bytes);
+  const arch = JSON.parse(readManifest(checkpoint, 'checkpoint')).arch;
+  let data = noData('toy data (2-D points, generated)');
+  if (arch.kind === 'image') {
+    const shape = { size: arch.image_size, channels: arch.channels };
+    const digitsShape = shape.size === 28 && shape.channels === 1;
+    if (source.kind !== 'files' && !digitsShape) {
+      throw new Error(`this checkpoint trains on ${shape.size}x${shape.size} images with ${shape.channels} channel(s): choose "your own files" with such images first, then resume`);
     }
-  } catch (e) {
-    trainer.free();
-    throw e;
+    data = await loadData(source.kind === 'files' ? source : { kind: 'digits' }, source.kind === 'files' ? shape : null);
   }
-  adopt(trainer, summary, true);
+  const trainer = WebTrainer.resume(state.backend, checkpoint, data.webData);
+  adopt(trainer, data.summary, true);
   await views();
-  setRunning(false, `resumed at step ${trainer.steps}`);
+  setRunning(false, `resumed at step ${trainer.steps} (Adam's moments restart in the page)`);
 }
 
-// A backend switch keeps the training: checkpoint, reopen, resume.
+// A backend switch keeps the weights and the step: checkpoint, reopen, resume. Adam's moments
+// restart (a page cannot restore burn's optimizer state), and the status says so.
 async function switchBackend({ choice }) {
   const old = state.trainer;
   if (!old) return openBackend(choice);
@@ -187,11 +158,11 @@ async function switchBackend({ choice }) {
   setRunning(false, 'moving to the other backend');
   const bytes = await old.exportCheckpoint();
   await openBackend(choice);
-  const moved = WebTrainer.resume(state.backend, bytes);
-  if (!moved.isToy) moved.setImages(state.data.pixels, state.data.labels);
-  adopt(moved, state.data ? state.data.summary : 'toy data (2-D points, generated)', true, true);
+  const data = old.isToy ? noData('toy data (2-D points, generated)') : state.data;
+  const moved = WebTrainer.resume(state.backend, bytes, data.webData);
+  adopt(moved, data.summary, true, true);
   await views();
-  setRunning(false, 'moved to the other backend');
+  setRunning(false, "moved to the other backend (weights and step kept; Adam's moments restart)");
   if (wasRunning) start();
 }
 
@@ -221,7 +192,7 @@ async function trainChunk(n, forceViews = false) {
     stats = JSON.parse(await trainer.step(n));
   } catch (e) {
     if (isFatal(e)) throw e;
-    await diverged(e);
+    await stepFailed(e);
     return false;
   }
   const t1 = performance.now();
@@ -244,13 +215,15 @@ function rate() {
 
 const memoryBytes = () => (typeof webgan.wasmMemoryBytes === 'function' ? webgan.wasmMemoryBytes() : null);
 
-// step() rejected: the trainer has rolled back to its last good weights; stop and say why.
-async function diverged(e) {
-  const message = messageOf(e);
+// step() rejected. A divergence (kind "diverged") has rolled the trainer back to its last good
+// step: stop, say why, and show those weights. Any other kind is an ordinary error.
+async function stepFailed(e) {
   state.running = false;
-  post({ type: 'error', message, diverged: /diverg/i.test(message), step: state.trainer.steps, during: 'training' });
+  post({ type: 'error', message: messageOf(e), kind: kindOf(e), step: state.trainer.steps, during: 'training' });
   setRunning(false, 'stopped');
-  try { await views(); } catch { /* the error above is the news */ }
+  if (kindOf(e) === 'diverged') {
+    try { await views(); } catch { /* the error above is the news */ }
+  }
 }
 
 async function views() {
@@ -268,7 +241,7 @@ async function views() {
     transfer.push(samples.buffer, heatmap.buffer);
   } else {
     const size = t.imageSize;
-    const cols = 8;
+    const cols = t.watchedColumns;
     const rgba = renderGrid(samples, size, t.channels, cols);
     const rows = Math.ceil(samples.length / (size * size * t.channels) / cols);
     message.image = { rgba, width: size * cols, height: size * rows };
@@ -309,7 +282,7 @@ async function exportFile({ what, purpose }) {
   if (!t) throw new Error('nothing trained yet: start training first');
   status(`exporting the ${what}…`);
   const bytes = what === 'checkpoint' ? await t.exportCheckpoint() : await t.exportGenerator();
-  post({ type: 'exported', what, purpose, bytes, step: t.steps, dataset: info(t).options.data }, [bytes.buffer]);
+  post({ type: 'exported', what, purpose, bytes, step: t.steps, dataset: info(t).spec.preset, keepsOptimizer: t.keepsOptimizer }, [bytes.buffer]);
 }
 
 const handlers = {
@@ -328,8 +301,13 @@ const handlers = {
     state.refreshEvery = m.refreshEvery;
   },
   export: (m) => exclusive(() => exportFile(m)),
-  // Test hook: poison D with NaN so that the next step diverges (tests/e2e/train.mjs).
-  'inject-nan': () => exclusive(() => state.trainer && state.trainer.injectNan()),
+  // Test hook (tests/e2e/train.mjs): poison D with NaN so that the next step diverges. Only
+  // builds with the `test-hooks` feature have injectNan; the shipped page refuses.
+  'inject-nan': () => exclusive(() => {
+    if (!state.trainer) return;
+    if (typeof state.trainer.injectNan !== 'function') throw new Error('this build has no test hooks');
+    state.trainer.injectNan();
+  }),
 };
 
 self.onmessage = async ({ data: message }) => {
@@ -339,4 +317,3 @@ self.onmessage = async ({ data: message }) => {
     reportError(e, message.type);
   }
 };
-post({ type: 'hello' });

@@ -5,33 +5,36 @@
 //   page -> worker
 //     {type:'settings', slow, refreshEvery}          slow motion (1 step per 300 ms, views each step), view refresh period
 //     {type:'backend', choice}                       'auto' | 'webgpu' | 'cpu'; a trainer in progress moves along (checkpoint + resume)
-//     {type:'create', choice, options, source}       new trainer; options: WebTrainer options; source: {kind:'toy', name} |
+//     {type:'create', choice, options, source}       new trainer; options: TrainSpec overrides (the worker adds the preset); source: {kind:'toy', name} |
 //                                                    {kind:'digits'} | {kind:'files', files: File[]}
 //     {type:'resume', choice, bytes, source}         trainer from a checkpoint (source supplies images for image checkpoints)
 //     {type:'run'} {type:'pause', reason} {type:'step'} {type:'reset'}
 //     {type:'export', what: 'generator'|'checkpoint', purpose: 'download'|'generate'}
 //     {type:'inject-nan'}                            test hook: the next step diverges
 //   worker -> page
-//     {type:'hello'}                                 the module loaded
 //     {type:'status', text}                          what it is doing (downloading, decoding, building…)
 //     {type:'backend', description, isGpu, fallbackReason}
-//     {type:'created', info, data, resumed, moved}   info: steps, isToy, imageSize, channels, nClasses, latentDim, options;
+//     {type:'created', info, data, resumed, moved}   info: steps, isToy, imageSize, channels, nClasses, latentDim,
+//                                                    watchedColumns, keepsOptimizer, spec (the effective TrainSpec);
 //                                                    moved: the same run on another backend (the charts carry on)
 //     {type:'state', state: 'idle'|'paused'|'running', reason}
 //     {type:'stats', step, d_loss, g_loss, d_real, d_fake, gradient_penalty, rate, stepMs, chunk, memory}
 //     {type:'views', step, ms, quality, image?: {rgba, width, height}, toy?: {points, real, heatmap, resolution, extent}}
-//     {type:'exported', what, purpose, bytes, step, dataset}
-//     {type:'error', message, during, step, diverged?, fatal?}   fatal: wasm trapped; the page replaces the worker
+//     {type:'exported', what, purpose, bytes, step, dataset, keepsOptimizer}
+//     {type:'error', message, kind, during, step, fatal?}   kind: Rust's error kind (diverged, bad_input, bad_weights,
+//                                                    backend, readback, busy) or crash/other; fatal: wasm trapped, the
+//                                                    page replaces the worker
 //
 // Test hook: window.webganTrain = { state, stats, info, views, backend } (read-only snapshots;
 // stats.at is the performance.now() of its arrival)
 // and injectNan() (makes the next step diverge, to test the recovery).
-import { openGenerator } from './app.js';
+import { openGenerator } from './generate.js';
 import { showView } from './tabs.js';
-import { readOptions, readRefresh, showEffective, clearEffective, TRAINING_FIELD_IDS } from './train-form.js';
+import { $, download, showWithDetails } from './dom.js';
+import { backendSentence } from './sentences.js';
+import { loadLimits, readOptions, readRefresh, showEffective, clearEffective, TRAINING_FIELD_IDS } from './train-form.js';
 import * as display from './train-views.js';
 
-const $ = (id) => document.getElementById(id);
 const TOY = ['ring', 'grid', 'spiral'];
 const FAILED = { training: 'Training stopped', create: 'Could not start', resume: 'Could not resume', step: 'Could not step',
   export: 'Could not export', backend: 'Could not switch the backend', 'inject-nan': 'Could not inject NaN' };
@@ -114,8 +117,9 @@ function dataSource() {
   return { kind: 'files', files: ctl.files };
 }
 
-// Validates everything first: nothing starts with an invalid value.
-function createTrainer(then) {
+// Validates everything first (against Rust's own limits): nothing starts with an invalid value.
+async function createTrainer(then) {
+  await loadLimits();
   const { options, errors } = readOptions();
   const refresh = readRefresh();
   const source = dataSource();
@@ -133,12 +137,12 @@ function start() {
     if (!sendSettings()) return;
     send({ type: 'run' });
   } else if (ctl.state === 'idle') {
-    createTrainer('run');
+    createTrainer('run').catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
   }
 }
 
 function step() {
-  if (ctl.state === 'idle') createTrainer('step');
+  if (ctl.state === 'idle') createTrainer('step').catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
   else if (ctl.state !== 'creating') send({ type: 'step' });
 }
 
@@ -157,15 +161,12 @@ function reset() {
 }
 
 const handlers = {
-  hello: () => {},
   status: (m) => setStatus(m.text),
   backend: (m) => {
     ctl.backend = m;
-    // wgpu's reasons run to several lines: the first words say enough, the tooltip has the rest.
-    const reason = m.fallbackReason || '';
-    const short = reason.length > 70 ? `${reason.slice(0, 70)}…` : reason;
-    $('train-backend').textContent = m.description + (reason ? ` — fallback: ${short}` : '');
-    $('train-backend').title = reason;
+    // One sentence (the same words as the Generate view's), the details one click away.
+    const { summary, details } = backendSentence({ description: m.description, isGpu: m.isGpu, reason: m.reason });
+    showWithDetails($('train-backend'), summary, details);
   },
   created: (m) => {
     ctl.info = m.info;
@@ -174,8 +175,8 @@ const handlers = {
       display.reset();
     }
     display.configure(m.info);
-    showEffective(m.info.options);
-    if (m.resumed) selectDataset(m.info.options.data);
+    showEffective(m.info.spec);
+    if (m.resumed) selectDataset(m.info.spec.preset);
     $('train-data-summary').textContent = m.data || '';
   },
   state: (m) => {
@@ -209,7 +210,10 @@ const handlers = {
       setStatus(`generator of step ${m.step} opened in the Generate view`);
     } else {
       download(name, new Blob([m.bytes], { type: 'application/octet-stream' }));
-      setStatus(`${m.what} of step ${m.step} saved as ${name} (${(m.bytes.length / 1024).toFixed(0)} KiB)`);
+      const adam = m.what !== 'checkpoint' ? '' : m.keepsOptimizer
+        ? "; it holds Adam's state, which `webgan train --resume` restores (the page restarts Adam)"
+        : "; weights and step only: WebGPU cannot hand over Adam's state, so Adam restarts on resume";
+      setStatus(`${m.what} of step ${m.step} saved as ${name} (${(m.bytes.length / 1024).toFixed(0)} KiB)${adam}`);
     }
   },
   error: (m) => {
@@ -221,7 +225,7 @@ const handlers = {
       setState('idle');
       setStatus(`The training engine crashed (${m.message}; details in the browser console). ` +
         'This run is lost: press ▶ to start a new one.', 'error');
-    } else if (m.diverged) {
+    } else if (m.kind === 'diverged') {
       setStatus(`Training diverged (${m.message}). The weights were rolled back to step ${m.step} and still work: ` +
         'lower the learning rates or pick another loss, then press ▶, or Reset.', 'error');
     } else {
@@ -230,8 +234,8 @@ const handlers = {
   },
 };
 
-function selectDataset(data) {
-  if (TOY.includes(data)) $('train-dataset').value = data;
+function selectDataset(preset) {
+  if (TOY.includes(preset)) $('train-dataset').value = preset;
   else if ($('train-dataset').value !== 'files') $('train-dataset').value = 'digits';
   showFilesPicker();
 }
@@ -242,14 +246,6 @@ function showFilesPicker() {
   $('train-data-summary').textContent = files
     ? (ctl.files.length ? `${ctl.files.length} file(s) chosen: ${ctl.files.slice(0, 3).map((f) => f.name).join(', ')}${ctl.files.length > 3 ? ', …' : ''}` : 'no files chosen yet')
     : '';
-}
-
-function download(name, blob) {
-  const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
 async function resumeFrom(file) {

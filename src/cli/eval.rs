@@ -87,7 +87,7 @@ pub fn classifier(args: ClassifierArgs) -> Result<()> {
     );
     write(
         &args.out,
-        &weights::save_classifier(&model, &config, &manifest)?,
+        &crate::eval::classifier::save_classifier(&model, &config, &manifest)?,
     )?;
     println!(
         "held-out accuracy {:.2}% on {} images; trained in {:.0} s; wrote {}",
@@ -112,7 +112,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         EvalKind::Digits => "models/digits-classifier.wgan".into(),
         EvalKind::Faces => "models/faces-classifier.wgan".into(),
     });
-    let (cmanifest, cconfig, classifier) = weights::load_classifier(
+    let (cmanifest, cconfig, classifier) = crate::eval::classifier::load_classifier(
         &read(&classifier_path)?,
         &classifier_path.display().to_string(),
         &device,
@@ -230,7 +230,7 @@ pub fn export(args: ExportArgs) -> Result<()> {
         let started = std::time::Instant::now();
         let sampler = Sampler::from_generator(manifest.clone(), generator.clone(), &device);
         let per_class = crate::directions::default_per_class(&sampler);
-        let found = crate::live::block_on(crate::directions::compute(
+        let found = crate::block::block_on(crate::directions::compute(
             &sampler,
             args.direction_samples,
             per_class,

@@ -11,7 +11,7 @@ use crate::error::{Result, WebganError};
 use crate::grid;
 use crate::inference::Sampler;
 use crate::latent;
-use crate::live::block_on;
+use crate::block::block_on;
 use crate::model::ArchConfig;
 
 /// The latent tools' options of `webgan sample`.

@@ -10,43 +10,28 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{TrainArgs, write_png};
+use crate::block::block_on;
 use crate::backend;
-use crate::data::{Batcher, Dataset, TrainingData, images, mnist};
+use crate::data::{Dataset, images, mnist};
 use crate::error::{Result, WebganError};
 use crate::grid;
-use crate::inference::Sampler;
-use crate::latent;
-use crate::metrics;
 use crate::model::ArchConfig;
 use crate::presets::Preset;
-use crate::train::{GanTrainer, RealBatch, TrainConfig};
-use crate::weights::{self, FileKind, Manifest};
+use crate::run::{Quality, TrainingRun};
+use crate::spec::TrainSpec;
 
-/// Applies the command line's overrides to a preset's defaults.
-fn train_config(args: &TrainArgs) -> TrainConfig {
-    let mut c = args.preset.train_config();
-    if let Some(v) = args.batch {
-        c.batch_size = v;
+/// The command line's settings as a training spec: the preset plus what the flags override.
+fn spec(args: &TrainArgs) -> TrainSpec {
+    TrainSpec {
+        loss: args.loss,
+        lr_g: args.lr_g,
+        lr_d: args.lr_d,
+        batch_size: args.batch,
+        d_steps: args.d_steps,
+        label_smoothing: args.label_smoothing,
+        seed: args.seed,
+        ..TrainSpec::preset(args.preset)
     }
-    if let Some(v) = args.loss {
-        c.loss = v;
-    }
-    if let Some(v) = args.lr_g {
-        c.lr_g = v;
-    }
-    if let Some(v) = args.lr_d {
-        c.lr_d = v;
-    }
-    if let Some(v) = args.d_steps {
-        c.d_steps = v;
-    }
-    if let Some(v) = args.label_smoothing {
-        c.label_smoothing = v;
-    }
-    if let Some(v) = args.seed {
-        c.seed = v;
-    }
-    c
 }
 
 /// Loads the preset's data from `--data` or its default location.
@@ -54,9 +39,9 @@ pub fn load_data(
     preset: Preset,
     data: Option<&Path>,
     limit: Option<usize>,
-) -> Result<TrainingData> {
-    if let Some(toy) = preset.toy() {
-        return Ok(TrainingData::Toy(toy));
+) -> Result<Option<Dataset>> {
+    if preset.toy().is_some() {
+        return Ok(None);
     }
     let path: PathBuf = match data {
         Some(p) => p.to_path_buf(),
@@ -85,7 +70,7 @@ pub fn load_data(
         Some(n) => dataset.truncated(n),
         None => dataset,
     };
-    Ok(TrainingData::Samples(dataset))
+    Ok(Some(dataset))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -95,80 +80,32 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| WebganError::io(path, e))
 }
 
-/// A fixed set of latents, so successive sample grids show the same z evolving.
-struct Preview {
-    z: Vec<f32>,
-    labels: Option<Vec<i64>>,
-    n: usize,
-}
-
-impl Preview {
-    fn new(arch: &ArchConfig) -> Preview {
-        let classes = arch.n_classes();
-        let n = match arch {
-            ArchConfig::Toy(_) => 1000,
-            // Eight rows of one column per class.
-            _ if (1..=16).contains(&classes) => 8 * classes,
-            _ => 64,
-        };
-        Preview {
-            z: latent::batch_for_seed(0, n, arch.latent_dim()),
-            labels: (classes > 0).then(|| latent::grid_labels(n, classes, None)),
-            n,
+/// Writes the run's watched samples: an image grid, or for 2-D models a scatter over the real
+/// points; returns the mode coverage line for toy sets with modes.
+fn write_preview(run: &TrainingRun, path: &Path) -> Result<Option<String>> {
+    let samples = block_on(run.samples())?;
+    match run.arch() {
+        ArchConfig::Image(c) => {
+            let (w, h, rgba) =
+                grid::image_grid_rgba(&samples, c.image_size, c.channels, run.watched_columns());
+            write_png(path, w, h, &rgba)?;
+            Ok(None)
         }
-    }
-
-    /// Writes the preview image; for mixture toy sets returns the mode coverage too.
-    fn write(
-        &self,
-        trainer: &GanTrainer,
-        data: &TrainingData,
-        path: &Path,
-    ) -> Result<Option<String>> {
-        let device = trainer.device().clone().inner();
-        let manifest = Manifest::new(
-            FileKind::Generator,
-            trainer.arch.clone(),
-            data.name(),
-            trainer.step,
-        );
-        let sampler = Sampler::from_generator(manifest, trainer.generator_for_inference(), &device);
-        let samples = sampler.generate(self.z.clone(), self.labels.clone())?;
-        match &trainer.arch {
-            ArchConfig::Image(c) => {
-                let cols = if (1..=16).contains(&c.n_classes) {
-                    c.n_classes
-                } else {
-                    8
-                };
-                let (w, h, rgba) = grid::image_grid_rgba(&samples, c.image_size, c.channels, cols);
-                write_png(path, w, h, &rgba)?;
-                Ok(None)
-            }
-            ArchConfig::Toy(_) => {
-                let real = match data {
-                    TrainingData::Toy(t) => t.sample(&mut latent::rng_for(0, 0, 0), self.n),
-                    TrainingData::Samples(_) => Vec::new(),
-                };
-                write_png(
-                    path,
-                    512,
-                    512,
-                    &grid::scatter_rgba(&real, &samples, 512, 1.6),
-                )?;
-                Ok(match data {
-                    TrainingData::Toy(toy) if !toy.modes().is_empty() => {
-                        let c = metrics::mode_coverage(*toy, &samples);
-                        Some(format!(
-                            "modes covered {}/{}, high-quality points {:.1}%",
-                            c.modes_covered,
-                            c.modes_total,
-                            100.0 * c.high_quality
-                        ))
-                    }
-                    _ => None,
-                })
-            }
+        ArchConfig::Toy(_) => {
+            let real = run.real_points(samples.len() / 2);
+            write_png(path, 512, 512, &grid::scatter_rgba(&real, &samples, 512, 1.6))?;
+            Ok(match block_on(run.quality())? {
+                Quality::Toy {
+                    modes_covered,
+                    modes_total,
+                    high_quality,
+                    ..
+                } if run.toy().is_some_and(|t| !t.modes().is_empty()) => Some(format!(
+                    "modes covered {modes_covered}/{modes_total}, high-quality points {:.1}%",
+                    100.0 * high_quality
+                )),
+                _ => None,
+            })
         }
     }
 }
@@ -180,35 +117,33 @@ pub fn run(args: TrainArgs) -> Result<()> {
     unsafe { std::env::set_var("BURN_DEVICE", args.backend.name()) };
     let device = backend::open(args.backend)?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let mut trainer = match &args.resume {
+    let data = load_data(args.preset, args.data.as_deref(), args.limit)?;
+    let mut run = match &args.resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| WebganError::io(path, e))?;
             let what = path.display().to_string();
-            let (manifest, trainer) = weights::load_checkpoint(&bytes, &what, &device)?;
-            weights::expect_arch(&manifest, &args.preset.arch(), &what)?;
-            eprintln!("resuming {what} at step {}", trainer.step);
-            trainer
+            let run = TrainingRun::resume(&bytes, &what, data, &device)?;
+            if run.spec().preset != args.preset {
+                return Err(WebganError::ArchitectureMismatch(format!(
+                    "{what} was trained with --preset {}, not {}",
+                    run.spec().preset.name(),
+                    args.preset.name()
+                )));
+            }
+            eprintln!("resuming {what} at step {}", run.steps());
+            run
         }
-        None => GanTrainer::new(args.preset.arch(), train_config(&args), &device)?,
+        None => TrainingRun::new(&spec(&args), data, &device)?,
     };
-    trainer.set_matmul_convs(args.backend.prefers_matmul_convs());
-    let data = load_data(args.preset, args.data.as_deref(), args.limit)?;
-    if data.sample_len() != trainer.arch.sample_len() {
-        return Err(WebganError::bad_data(
-            data.name(),
-            format!(
-                "samples have {} values but the model makes {}",
-                data.sample_len(),
-                trainer.arch.sample_len()
-            ),
-        ));
-    }
-    let batch_size = trainer.config.batch_size;
-    data.check(batch_size)?;
+    run.set_matmul_convs(args.backend.prefers_matmul_convs());
+    run.provenance.insert("command".into(), command);
+    run.provenance
+        .insert("backend".into(), args.backend.name().into());
+    let batch_size = run.trainer().config.batch_size;
     let total = match (args.steps, args.epochs) {
         (Some(s), _) => s,
-        (None, Some(e)) => match data.steps_per_epoch(batch_size) {
-            Some(per) => e * per,
+        (None, Some(e)) => match run.data().steps_per_epoch(batch_size) {
+            Some(per) => e.saturating_mul(per),
             None => {
                 return Err(WebganError::invalid(
                     "epochs",
@@ -243,21 +178,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         // A second handler registration fails only if one exists (e.g. in tests); harmless.
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     }
-
-    let mut manifest = Manifest::new(
-        FileKind::Checkpoint,
-        trainer.arch.clone(),
-        data.name(),
-        trainer.step,
-    );
-    manifest.provenance.insert("command".into(), command);
-    manifest
-        .provenance
-        .insert("backend".into(), args.backend.name().into());
-    let preview = Preview::new(&trainer.arch);
-    let mut batcher = Batcher::new(trainer.config.seed, batch_size);
-    let save_checkpoint = |trainer: &GanTrainer, manifest: &Manifest| -> Result<()> {
-        let bytes = weights::save_checkpoint(trainer, manifest)?;
+    let save_checkpoint = |run: &TrainingRun| -> Result<()> {
+        let bytes = block_on(run.export_checkpoint())?;
         write_file(&args.out.join("ckpt-latest.wgan"), &bytes)
     };
 
@@ -270,64 +192,59 @@ pub fn run(args: TrainArgs) -> Result<()> {
         ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed} < {eta}] {per_sec} {msg}")
             .expect("valid template"),
     );
-    bar.set_position(trainer.step);
+    bar.set_position(run.steps());
     let started = Instant::now();
-    let first_step = trainer.step;
-    while trainer.step < total {
+    let first_step = run.steps();
+    while run.steps() < total {
         if interrupted.load(Ordering::SeqCst) {
             bar.abandon_with_message("interrupted");
-            save_checkpoint(&trainer, &manifest)?;
+            save_checkpoint(&run)?;
             eprintln!(
                 "interrupted at step {}: saved {} (resume with --resume)",
-                trainer.step,
+                run.steps(),
                 args.out.join("ckpt-latest.wgan").display()
             );
             return Ok(());
         }
-        let (samples, labels) = batcher.batch(&data, trainer.step);
-        let stats = trainer.step(RealBatch {
-            samples: &samples,
-            labels: labels.as_deref(),
-        })?;
-        let values = match stats.read() {
+        // On divergence the run has rolled back to its last good step; the checkpoint on disk
+        // is left as it was, and the error says why (the one divergence policy, see `run`).
+        let values = match block_on(run.step(1)) {
             Ok(v) => v,
             Err(e) => {
                 bar.abandon();
                 return Err(e);
             }
         };
-        let rate = (trainer.step - first_step) as f64 / started.elapsed().as_secs_f64();
+        let rate = (run.steps() - first_step) as f64 / started.elapsed().as_secs_f64();
         let mut line = serde_json::to_value(values).expect("serialisable");
         line["steps_per_s"] = serde_json::json!(rate);
         writeln!(log, "{line}").map_err(|e| WebganError::io(&log_path, e))?;
-        bar.set_position(trainer.step);
+        bar.set_position(run.steps());
         bar.set_message(format!(
             "D {:.3} G {:.3} D(x) {:.2} D(G(z)) {:.2}",
             values.d_loss, values.g_loss, values.d_real, values.d_fake
         ));
-        let step = trainer.step;
+        let step = run.steps();
         if args.sample_every > 0 && step % args.sample_every == 0 {
             let path = args.out.join(format!("samples/step-{step:07}.png"));
-            if let Some(quality) = preview.write(&trainer, &data, &path)? {
+            if let Some(quality) = write_preview(&run, &path)? {
                 bar.suspend(|| eprintln!("step {step}: {quality}"));
             }
         }
         if args.checkpoint_every > 0 && step % args.checkpoint_every == 0 {
-            save_checkpoint(&trainer, &manifest)?;
+            save_checkpoint(&run)?;
         }
     }
     bar.finish();
-    save_checkpoint(&trainer, &manifest)?;
-    manifest.steps = trainer.step;
-    manifest.train = Some(trainer.config.clone());
-    let generator = weights::save_generator(&trainer.generator, &manifest)?;
+    save_checkpoint(&run)?;
+    let generator = block_on(run.export_generator())?;
     write_file(&args.out.join("generator.wgan"), &generator)?;
-    if let Some(quality) = preview.write(&trainer, &data, &args.out.join("samples/final.png"))? {
+    if let Some(quality) = write_preview(&run, &args.out.join("samples/final.png"))? {
         println!("final: {quality}");
     }
     println!(
         "trained {} steps in {:.1} s; wrote {}",
-        trainer.step - first_step,
+        run.steps() - first_step,
         started.elapsed().as_secs_f64(),
         args.out.display()
     );

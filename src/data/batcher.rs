@@ -19,6 +19,8 @@ pub struct Dataset {
     pub samples: Vec<f32>,
     pub labels: Option<Vec<i64>>,
     pub sample_len: usize,
+    /// Colour channels of each sample (1 grey, 3 RGB; samples are channels-last).
+    pub channels: usize,
 }
 
 impl Dataset {
@@ -41,6 +43,7 @@ impl Dataset {
                 .collect(),
             labels: Some(mnist.labels.iter().map(|&l| l as i64).collect()),
             sample_len: mnist.rows * mnist.cols,
+            channels: 1,
         }
     }
 
@@ -165,6 +168,7 @@ mod tests {
             samples: (0..n).map(|i| i as f32).collect(),
             labels: Some((0..n as i64).collect()),
             sample_len: 1,
+            channels: 1,
         })
     }
 

@@ -67,6 +67,7 @@ pub fn load_folder(
             samples,
             labels: None,
             sample_len: size * size * channels,
+            channels,
         },
         skipped,
     })
@@ -77,13 +78,13 @@ pub fn to_floats(img: &image::DynamicImage, size: usize, channels: usize) -> Vec
     let (w, h) = (img.width(), img.height());
     let side = w.min(h);
     let square = img.crop_imm((w - side) / 2, (h - side) / 2, side, side);
-    let resized = square.resize_exact(size as u32, size as u32, FilterType::Triangle);
-    let bytes = if channels == 1 {
-        resized.to_luma8().into_raw()
-    } else {
-        resized.to_rgb8().into_raw()
-    };
-    bytes.into_iter().map(|p| p as f32 / 127.5 - 1.0).collect()
+    let resized = square
+        .resize_exact(size as u32, size as u32, FilterType::Triangle)
+        .to_rgba8();
+    // The same pixel conversion as the page's images (decoded by the browser).
+    let mut out = Vec::with_capacity(size * size * channels);
+    super::decode::rgba_to_samples(resized.as_raw(), channels, &mut out);
+    out
 }
 
 #[cfg(test)]

@@ -6,8 +6,11 @@ use std::path::Path;
 
 use crate::error::{Result, WebganError};
 
-const MAGIC_IMAGES: u32 = 0x0000_0803; // u8 data, 3 dimensions
-const MAGIC_LABELS: u32 = 0x0000_0801; // u8 data, 1 dimension
+pub(crate) const MAGIC_IMAGES: u32 = 0x0000_0803; // u8 data, 3 dimensions
+pub(crate) const MAGIC_LABELS: u32 = 0x0000_0801; // u8 data, 1 dimension
+
+/// Largest file a gzip stream may unzip to (MNIST's training images are 47 MiB).
+const MAX_UNZIPPED: u64 = 512 << 20;
 
 /// MNIST-style images and labels in memory.
 #[derive(Clone, Debug)]
@@ -33,16 +36,24 @@ impl Mnist {
 pub fn maybe_gunzip(bytes: Vec<u8>, name: &str) -> Result<Vec<u8>> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
+        // Bounded, so that a small crafted file cannot expand to fill the page's memory.
         flate2::read::GzDecoder::new(bytes.as_slice())
+            .take(MAX_UNZIPPED + 1)
             .read_to_end(&mut out)
             .map_err(|e| WebganError::bad_data(name, format!("gzip stream is broken: {e}")))?;
+        if out.len() as u64 > MAX_UNZIPPED {
+            return Err(WebganError::bad_data(
+                name,
+                format!("unzips to more than {} MiB", MAX_UNZIPPED >> 20),
+            ));
+        }
         Ok(out)
     } else {
         Ok(bytes)
     }
 }
 
-fn be_u32(bytes: &[u8], at: usize) -> u32 {
+pub(crate) fn be_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 

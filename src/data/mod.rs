@@ -1,6 +1,7 @@
 //! Data: MNIST files, image folders, 2-D toy sets, and reproducible batches.
 
 pub mod batcher;
+pub mod decode;
 #[cfg(feature = "images")]
 pub mod images;
 pub mod mnist;

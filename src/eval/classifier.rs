@@ -14,6 +14,7 @@ use crate::data::Dataset;
 use crate::error::{Result, WebganError};
 use crate::inference::read_floats;
 use crate::latent;
+use crate::weights;
 use crate::model::layers::DownConv;
 
 /// Shape of the classifier. Defaults suit 28x28 digits.
@@ -257,4 +258,60 @@ pub fn train_classifier(
         model = optim.step(1e-3, model, grads);
     }
     Ok(model.valid())
+}
+
+const SECTION_CLASSIFIER: &str = "classifier";
+
+/// Serialises an evaluation classifier; `manifest.arch` describes the images it judges.
+pub fn save_classifier(
+    classifier: &Classifier,
+    config: &ClassifierConfig,
+    manifest: &weights::Manifest,
+) -> Result<Vec<u8>> {
+    let mut manifest = manifest.clone();
+    manifest.kind = weights::FileKind::Classifier;
+    manifest.provenance.insert(
+        "classifier_config".into(),
+        serde_json::to_string(config).unwrap_or_default(),
+    );
+    let c = weights::record_bytes(classifier.clone(), SECTION_CLASSIFIER)?;
+    weights::encode(&manifest, &[(SECTION_CLASSIFIER, &c)])
+}
+
+/// Loads an evaluation classifier (refusing generators and checkpoints).
+pub fn load_classifier(
+    bytes: &[u8],
+    what: &str,
+    device: &Device,
+) -> Result<(
+    weights::Manifest,
+    ClassifierConfig,
+    Classifier,
+)> {
+    use {Classifier, ClassifierConfig};
+    let file = weights::decode(bytes, what)?;
+    if file.manifest.kind != weights::FileKind::Classifier {
+        return Err(WebganError::bad_weights(
+            what,
+            format!(
+                "is a {:?} file, not a classifier (make one with `webgan classifier`)",
+                file.manifest.kind
+            )
+            .to_lowercase(),
+        ));
+    }
+    let config: ClassifierConfig = file
+        .manifest
+        .provenance
+        .get("classifier_config")
+        .and_then(|c| serde_json::from_str(c).ok())
+        .ok_or_else(|| WebganError::bad_weights(what, "classifier file without its config"))?;
+    config.validate()?;
+    let model = weights::load_module(
+        Classifier::new(&config, device),
+        file.section(SECTION_CLASSIFIER, what)?,
+        what,
+        SECTION_CLASSIFIER,
+    )?;
+    Ok((file.manifest, config, model))
 }

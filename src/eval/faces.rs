@@ -57,6 +57,7 @@ pub fn load_split(dir: &Path, size: usize, limit: Option<usize>) -> Result<(Data
         samples: Vec::new(),
         labels: Some(Vec::new()),
         sample_len: size * size * 3,
+        channels: 3,
     };
     let (mut train, mut held) = (
         empty("faces (classifier training split)"),

@@ -4,7 +4,9 @@
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
 
+use super::size::ModelSize;
 use crate::error::{Result, WebganError};
+use crate::limits;
 
 /// A DCGAN-style convolutional GAN for square images.
 #[derive(Config, Debug, PartialEq)]
@@ -73,15 +75,11 @@ impl ImageGanConfig {
         self.image_size * self.image_size * self.channels
     }
 
+    /// Checks every field against its limit (`crate::limits`), then the size of the model it
+    /// means (`super::size`), all before anything is allocated.
     pub fn validate(&self) -> Result<()> {
-        let (_, stages) = self.stages()?;
-        if self.image_size > 256 {
-            return Err(WebganError::invalid(
-                "image_size",
-                self.image_size,
-                "at most 256",
-            ));
-        }
+        limits::IMAGE_SIZE.check_count(self.image_size as u64)?;
+        self.stages()?;
         if !(self.channels == 1 || self.channels == 3) {
             return Err(WebganError::invalid(
                 "channels",
@@ -89,38 +87,26 @@ impl ImageGanConfig {
                 "must be 1 or 3",
             ));
         }
-        if self.latent_dim == 0 || self.latent_dim > 4096 {
-            return Err(WebganError::invalid(
-                "latent_dim",
-                self.latent_dim,
-                "must be 1..=4096",
-            ));
+        limits::LATENT_DIM.check_count(self.latent_dim as u64)?;
+        limits::WIDTH.check_count(self.width as u64)?;
+        limits::N_CLASSES.check_count(self.n_classes as u64)?;
+        if self.n_classes > 0 && self.label_mixing == LabelMixing::Concat {
+            limits::CLASS_EMBED_DIM.check_count(self.class_embed_dim as u64)?;
         }
-        if self.width == 0 || self.width << (stages - 1) > 4096 {
+        let (_, stages) = self.stages()?;
+        let widest = (self.width as u64).checked_shl(stages as u32 - 1);
+        if widest.is_none_or(|w| w > limits::WIDEST) {
             return Err(WebganError::invalid(
                 "width",
                 self.width,
-                "must be at least 1 and keep the widest stage at most 4096",
+                format!(
+                    "the widest stage (width x {}) must stay at most {}",
+                    1u64 << (stages - 1),
+                    limits::WIDEST
+                ),
             ));
         }
-        if self.n_classes > 10_000 {
-            return Err(WebganError::invalid(
-                "n_classes",
-                self.n_classes,
-                "at most 10000",
-            ));
-        }
-        if self.n_classes > 0
-            && self.label_mixing == LabelMixing::Concat
-            && self.class_embed_dim == 0
-        {
-            return Err(WebganError::invalid(
-                "class_embed_dim",
-                0,
-                "a conditional model needs an embedding",
-            ));
-        }
-        Ok(())
+        ModelSize::of(&ArchConfig::Image(self.clone()))?.check()
     }
 }
 
@@ -140,28 +126,10 @@ pub struct ToyGanConfig {
 
 impl ToyGanConfig {
     pub fn validate(&self) -> Result<()> {
-        if self.latent_dim == 0 || self.latent_dim > 1024 {
-            return Err(WebganError::invalid(
-                "latent_dim",
-                self.latent_dim,
-                "must be 1..=1024",
-            ));
-        }
-        if self.hidden == 0 || self.hidden > 4096 {
-            return Err(WebganError::invalid(
-                "hidden",
-                self.hidden,
-                "must be 1..=4096",
-            ));
-        }
-        if self.layers == 0 || self.layers > 16 {
-            return Err(WebganError::invalid(
-                "layers",
-                self.layers,
-                "must be 1..=16",
-            ));
-        }
-        Ok(())
+        limits::LATENT_DIM.check_count(self.latent_dim as u64)?;
+        limits::TOY_HIDDEN.check_count(self.hidden as u64)?;
+        limits::TOY_LAYERS.check_count(self.layers as u64)?;
+        ModelSize::of(&ArchConfig::Toy(self.clone()))?.check()
     }
 }
 

@@ -7,20 +7,18 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use super::errors::{busy, js_error};
 use super::session::WebGan;
 use crate::directions;
 use crate::invert::{self, Classes, Inversion, InvertConfig};
 use crate::latent;
 use crate::target_image;
 
-fn js_err(e: impl std::fmt::Display) -> JsValue {
-    JsError::new(&e.to_string()).into()
-}
 
 /// `z` pulled toward the mean by `psi` in [0, 1] (1 = untouched, 0 = the mean sample).
 #[wasm_bindgen]
-pub fn truncate(z: &[f32], psi: f32) -> Result<Vec<f32>, JsError> {
-    latent::truncate(z, psi).map_err(JsError::from)
+pub fn truncate(z: &[f32], psi: f32) -> Result<Vec<f32>, JsValue> {
+    Ok(latent::truncate(z, psi)?)
 }
 
 /// A rows x cols grid of latents between 2 to 4 corners (flat, `dim` each; top-left,
@@ -31,8 +29,8 @@ pub fn latent_plane(
     dim: usize,
     rows: usize,
     cols: usize,
-) -> Result<Vec<f32>, JsError> {
-    latent::plane(corners, dim, rows, cols).map_err(JsError::from)
+) -> Result<Vec<f32>, JsValue> {
+    Ok(latent::plane(corners, dim, rows, cols)?)
 }
 
 /// The model's principal directions as JSON: `{"computed": bool, "directions": {...}}` — the
@@ -41,7 +39,7 @@ pub fn latent_plane(
 pub fn model_directions(gan: &WebGan) -> js_sys::Promise {
     let sampler = gan.sampler();
     wasm_bindgen_futures::future_to_promise(async move {
-        let (dirs, computed) = directions::of_model(&sampler).await.map_err(js_err)?;
+        let (dirs, computed) = directions::of_model(&sampler).await?;
         let json = serde_json::json!({ "computed": computed, "directions": dirs });
         Ok(JsValue::from_str(&json.to_string()))
     })
@@ -72,10 +70,13 @@ impl WebInversion {
         restarts: usize,
         steps: usize,
         class: i32,
-    ) -> Result<WebInversion, JsError> {
+    ) -> Result<WebInversion, JsValue> {
         let sampler = gan.sampler();
         let (size, channels) = sampler.arch().image_shape().ok_or_else(|| {
-            JsError::new("finding a latent for an image needs an image model, not a 2-D one")
+            js_error(
+                "bad_input",
+                "finding a latent for an image needs an image model, not a 2-D one",
+            )
         })?;
         let target = target_image::from_rgba(rgba, width, height, size, channels)?;
         let defaults = InvertConfig::default();
@@ -141,8 +142,8 @@ impl WebInversion {
         wasm_bindgen_futures::future_to_promise(async move {
             let mut guard = search
                 .try_borrow_mut()
-                .map_err(|_| js_err("the search is busy: wait for the previous call to settle"))?;
-            let taken = guard.advance(n).await.map_err(js_err)?;
+                .map_err(|_| busy())?;
+            let taken = guard.advance(n).await?;
             Ok(JsValue::from(taken as u32))
         })
     }
@@ -154,8 +155,8 @@ impl WebInversion {
         wasm_bindgen_futures::future_to_promise(async move {
             let guard = search
                 .try_borrow()
-                .map_err(|_| js_err("the search is busy"))?;
-            let best = guard.progress().await.map_err(js_err)?;
+                .map_err(|_| busy())?;
+            let best = guard.progress().await?;
             let b = &best[0];
             let json = serde_json::json!({
                 "step": guard.steps_done(),

@@ -2,13 +2,17 @@
 //! uses to draw and to move through latent space. Everything heavy is async: on WebGPU a
 //! synchronous read would panic.
 
+mod data;
+mod errors;
 mod latent_tools;
+mod policy;
 mod session;
 mod trainer;
 
+pub use data::WebData;
 pub use latent_tools::WebInversion;
 pub use session::{Backend, WebGan};
-pub use trainer::{WebTrainer, wasm_memory_bytes};
+pub use trainer::{WebTrainer, train_limits, wasm_memory_bytes};
 
 use wasm_bindgen::prelude::*;
 
@@ -21,9 +25,30 @@ pub fn start() {
 }
 
 /// RGBA bytes of a grid of channels-last images in [-1, 1], `cols` tiles wide, no padding.
+/// Images are grey (1 channel) or RGB (3); anything else is an error of kind "bad_input".
 #[wasm_bindgen(js_name = renderGrid)]
-pub fn render_grid(samples: &[f32], size: usize, channels: usize, cols: usize) -> Vec<u8> {
-    grid::image_grid_rgba(samples, size, channels, cols).2
+pub fn render_grid(
+    samples: &[f32],
+    size: usize,
+    channels: usize,
+    cols: usize,
+) -> Result<Vec<u8>, JsValue> {
+    if !(channels == 1 || channels == 3) || size == 0 || size > 4096 {
+        return Err(errors::js_error(
+            "bad_input",
+            &format!("renderGrid draws {size}x{size} images with 1 or 3 channels, not {channels}"),
+        ));
+    }
+    Ok(grid::image_grid_rgba(samples, size, channels, cols).2)
+}
+
+/// The manifest of a `.wgan` file (kind, architecture, data set, steps, metrics, provenance) as
+/// JSON, checked as a load would check it but without building the model: how the Train view
+/// learns a checkpoint's image shape before it decodes the data to resume it on.
+#[wasm_bindgen(js_name = readManifest)]
+pub fn read_manifest(bytes: &[u8], name: &str) -> Result<String, JsValue> {
+    let file = crate::weights::decode(bytes, name)?;
+    Ok(serde_json::to_string(&file.manifest).unwrap_or_default())
 }
 
 /// Spherical interpolation between two latent vectors.

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
+use super::errors::js_error;
 use crate::inference::Sampler;
 
 thread_local! {
@@ -14,9 +15,6 @@ thread_local! {
     static WEBGPU: RefCell<Option<Backend>> = const { RefCell::new(None) };
 }
 
-fn js_err(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
-}
 
 /// Where tensors run: WebGPU (through burn-wgpu) or the CPU (burn's `flex`, in wasm).
 #[wasm_bindgen]
@@ -25,13 +23,17 @@ pub struct Backend {
     device: Device,
     description: String,
     gpu: bool,
+    /// Why this backend is in use (see `policy`), shown beside its name.
+    reason: Option<String>,
 }
 
 #[wasm_bindgen]
 impl Backend {
     /// Opens WebGPU. Fails with a readable error when the browser has no WebGPU or no
     /// adapter; the page then falls back to [`Backend::cpu`].
-    pub async fn webgpu() -> Result<Backend, JsError> {
+    /// Errors have kind "backend"; the message is one plain sentence and the error's `detail`
+    /// property holds what wgpu said.
+    pub async fn webgpu() -> Result<Backend, JsValue> {
         if let Some(backend) = WEBGPU.with(|b| b.borrow().clone()) {
             return Ok(backend);
         }
@@ -42,14 +44,16 @@ impl Backend {
             .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()).ok())
             .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null());
         if !has_gpu {
-            return Err(JsError::new(
-                "this browser has no WebGPU (navigator.gpu is missing)",
-            ));
+            return Err(js_error("backend", "this browser has no WebGPU"));
         }
         let (device, setup) = burn::tensor::wgpu::WgpuOptions::default()
             .init_with_setup_async()
             .await
-            .map_err(|e| JsError::new(&format!("WebGPU has no usable adapter: {e}")))?;
+            .map_err(|e| {
+                let error = js_error("backend", "this browser's WebGPU found no usable GPU");
+                let _ = js_sys::Reflect::set(&error, &"detail".into(), &e.to_string().into());
+                error
+            })?;
         let info = setup.adapter.get_info();
         let name = [
             info.name.as_str(),
@@ -68,6 +72,7 @@ impl Backend {
                 format!("WebGPU ({name})")
             },
             gpu: true,
+            reason: None,
         };
         WEBGPU.with(|b| *b.borrow_mut() = Some(backend.clone()));
         Ok(backend)
@@ -79,6 +84,7 @@ impl Backend {
             device: Device::flex(),
             description: "CPU (burn flex, wasm)".into(),
             gpu: false,
+            reason: None,
         }
     }
 
@@ -92,9 +98,28 @@ impl Backend {
     pub fn is_gpu(&self) -> bool {
         self.gpu
     }
+
+    /// Why this backend is in use: "chosen", "a GPU adapter", or why WebGPU was not used.
+    #[wasm_bindgen(getter)]
+    pub fn reason(&self) -> Option<String> {
+        self.reason.clone()
+    }
 }
 
 impl Backend {
+    pub(crate) fn because(mut self, reason: &str) -> Backend {
+        self.reason = Some(reason.to_string());
+        self
+    }
+
+    /// Names the adapter where wgpu did not pass its name through.
+    pub(crate) fn named(mut self, adapter: &str) -> Backend {
+        if self.description == "WebGPU" && !adapter.is_empty() {
+            self.description = format!("WebGPU ({adapter})");
+        }
+        self
+    }
+
     /// The burn device (for Rust code and tests running in the page).
     pub fn device(&self) -> &Device {
         &self.device
@@ -112,8 +137,8 @@ pub struct WebGan {
 impl WebGan {
     /// Loads a `.wgan` file (generator or checkpoint). A wrong or corrupt file is an error
     /// that says what is wrong.
-    pub fn load(backend: &Backend, weights: &[u8], name: &str) -> Result<WebGan, JsError> {
-        let sampler = Sampler::load(weights, name, &backend.device).map_err(js_err)?;
+    pub fn load(backend: &Backend, weights: &[u8], name: &str) -> Result<WebGan, JsValue> {
+        let sampler = Sampler::load(weights, name, &backend.device)?;
         Ok(WebGan {
             sampler: Rc::new(sampler),
         })
@@ -122,9 +147,9 @@ impl WebGan {
     /// Computes convolutions through matmul instead of burn's convolution kernels (same
     /// weights, same results; faster where the backend's convolutions are slow).
     #[wasm_bindgen(js_name = setMatmulConvs)]
-    pub fn set_matmul_convs(&mut self, on: bool) -> Result<(), JsError> {
+    pub fn set_matmul_convs(&mut self, on: bool) -> Result<(), JsValue> {
         Rc::get_mut(&mut self.sampler)
-            .ok_or_else(|| JsError::new("cannot switch while a generation is running"))?
+            .ok_or_else(|| js_error("busy", "cannot switch while a generation is running"))?
             .set_matmul_convs(on);
         Ok(())
     }
@@ -158,9 +183,9 @@ impl WebGan {
 
     /// Labels for `n` samples: all `class`, or cycling through the classes when `class` is
     /// negative. Empty for unconditional models.
-    pub fn labels(&self, n: usize, class: i32) -> Result<Vec<i32>, JsError> {
+    pub fn labels(&self, n: usize, class: i32) -> Result<Vec<i32>, JsValue> {
         let class = usize::try_from(class).ok();
-        let labels = self.sampler.labels(n, class).map_err(js_err)?;
+        let labels = self.sampler.labels(n, class)?;
         Ok(labels
             .unwrap_or_default()
             .into_iter()
@@ -177,7 +202,7 @@ impl WebGan {
             let samples = sampler
                 .generate_async(z, labels)
                 .await
-                .map_err(|e| JsValue::from(js_err(e)))?;
+                .map_err(JsValue::from)?;
             Ok(js_sys::Float32Array::from(samples.as_slice()).into())
         })
     }

@@ -1,4 +1,5 @@
-// What the e2e scripts share: Chromium's launch flags and a tiny TAP-like check runner.
+// What the e2e scripts share: launching Chromium, waiting for the Generate view, and a tiny
+// TAP-like check runner.
 
 export const BASE_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
@@ -22,4 +23,30 @@ export async function check(name, fn) {
 export function finish() {
   console.log(`${tally.passed} passed, ${tally.failed} failed`);
   process.exit(tally.failed ? 1 : 0);
+}
+
+/// Launches Debian's Chromium (CHROMIUM overrides the path); `webgpu` adds the flag that gives
+/// headless Chromium WebGPU (SwiftShader). Without it the page has no WebGPU.
+export async function launch(chromium, webgpu = false) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
+  });
+}
+
+/// Prints the page's console errors and exceptions under the check that caused them.
+export function echoErrors(page) {
+  page.on('console', (m) => { if (m.type() === 'error') console.log('  [page error]', m.text()); });
+  page.on('pageerror', (e) => console.log('  [page exception]', e.message));
+}
+
+/// Waits until the Generate view has drawn `count` grids in all (body[data-generations]) and is
+/// idle again; a page error fails at once with the status line's words.
+export async function waitForGenerations(page, count, timeout = 10 * 60 * 1000) {
+  await page.waitForFunction(
+    (n) => Number(document.body.dataset.generations || 0) >= n || document.body.dataset.state === 'error',
+    count, { timeout });
+  const state = await page.evaluate(() => document.body.dataset.state);
+  if (state === 'error') throw new Error('page error: ' + (await page.textContent('#status')));
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout });
 }

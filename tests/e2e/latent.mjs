@@ -23,7 +23,8 @@ async function openPage(server, webgpu) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on('console', (m) => { if (m.type() === 'error') console.log('  [page error]', m.text()); });
   page.on('pageerror', (e) => console.log('  [page exception]', e.message));
-  await page.goto(server.url + 'index.html#model=digits&seed=3&class=mixed');
+  // auto would pick the CPU on SwiftShader: the WebGPU run asks for WebGPU, as a link can.
+  await page.goto(server.url + 'index.html#model=digits&seed=3&class=mixed' + (webgpu ? '&backend=webgpu' : ''));
   return { browser, page };
 }
 
@@ -60,7 +61,7 @@ async function tiles(page, id = 'samples', size = 28) {
   }, [id, size]);
 }
 
-// Mean absolute difference of two tiles' interiors (selected cells carry a 1-pixel red frame).
+// Mean absolute difference of two tiles' interiors (the outermost pixel is left out).
 const interior = (i) => i % 28 > 0 && i % 28 < 27 && i >= 28 && i < 27 * 28;
 const diff = (a, b) => {
   let s = 0; let n = 0;
@@ -85,6 +86,15 @@ async function clickCell(page, index) {
   const cell = box.width / 8;
   await page.mouse.click(box.x + (index % 8 + 0.5) * cell, box.y + (Math.floor(index / 8) + 0.5) * cell);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: TIMEOUT });
+}
+
+const selected = (page) => page.evaluate(() =>
+  document.getElementById('samples').dataset.selected.split(',').filter(Boolean).map(Number));
+
+// Each grid starts with its first cell selected: clicking the selected cells drops them.
+async function clearSelection(page) {
+  for (const i of await selected(page)) await clickCell(page, i);
+  assert.deepEqual(await selected(page), []);
 }
 
 async function run(server, webgpu) {
@@ -129,7 +139,11 @@ async function run(server, webgpu) {
     });
 
     await check(`${name}: the latent plane draws between four selected cells`, async () => {
+      await clearSelection(page);
+      assert.equal(await page.evaluate(() => document.getElementById('plane-draw').disabled), true, 'no cells: no plane');
       for (const i of [0, 7, 56, 63]) await clickCell(page, i);
+      assert.deepEqual(await selected(page), [0, 7, 56, 63]);
+      assert.deepEqual(await page.$$eval('#grid-marks .mark', (ms) => ms.map((m) => m.textContent)), ['A', 'B', 'C', 'D']);
       assert.equal(await page.evaluate(() => document.getElementById('plane-draw').disabled), false);
       await page.click('#plane-draw');
       await page.waitForFunction(() => Number(document.getElementById('plane').dataset.drawn || 0) >= 1, null, { timeout: TIMEOUT });
@@ -160,7 +174,7 @@ async function run(server, webgpu) {
       const status = await page.textContent('#find-status');
       assert.doesNotMatch(status, /fail|error/i, status);
       assert.match(status, /found \(digit \d\)/);
-      await page.waitForFunction(() => window.webgan.selected.includes(63), null, { timeout: TIMEOUT });
+      await page.waitForFunction(() => document.getElementById('samples').dataset.selected === '63', null, { timeout: TIMEOUT });
       const lastAfter = (await tiles(page))[63];
       assert.ok(diff(lastBefore, lastAfter) > 1, 'the last cell now shows the match');
       const compare = await tiles(page, 'find-compare');

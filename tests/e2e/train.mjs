@@ -4,8 +4,11 @@
 // Run after scripts/build-web.sh: `node tests/e2e/train.mjs` (npm run e2e:train).
 // Screenshots and downloaded files go to $E2E_OUT (default test-results/).
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
 import { BASE_ARGS, check, finish } from './harness.mjs';
@@ -35,10 +38,10 @@ async function openTrainView(server, webgpu) {
 /// "auto" trains on the CPU where the adapter is software (SwiftShader, as here): the WebGPU
 /// group asks for WebGPU explicitly.
 async function chooseWebGpu(page) {
-  assert.match(await page.textContent('#train-backend'), /CPU/);
-  assert.match(await page.textContent('#train-backend'), /software emulation/);
+  assert.match(await page.textContent('#train-backend summary'), /^CPU — WebGPU here is a slow software emulation/);
+  assert.match(await page.textContent('#train-backend'), /software emulation \(SwiftShader\)/);
   await page.selectOption('#train-backend-choice', 'webgpu');
-  await page.waitForFunction(() => /WebGPU/.test(document.getElementById('train-backend').textContent), null, { timeout: SLOW });
+  await page.waitForFunction(() => /^WebGPU/.test(document.querySelector('#train-backend summary')?.textContent || ''), null, { timeout: SLOW });
 }
 
 const steps = (page) => page.evaluate(() => Number(document.getElementById('train-steps').textContent));
@@ -93,16 +96,18 @@ async function generations(page) {
   return page.evaluate(() => Number(document.body.dataset.generations || 0));
 }
 
-// The first `n` digits of dist/digits.bin as MNIST IDX files (images, labels).
+// The first `n` digits of the page's own digits (dist/digits-*.gz, a gzipped IDX pair) as
+// plain MNIST IDX files (images, labels).
 function idxFromDigitsAsset(n) {
-  const asset = readFileSync('dist/digits.bin');
-  const count = asset.readUInt32LE(4);
+  const allImages = gunzipSync(readFileSync('dist/digits-images-idx3-ubyte.gz'));
+  const allLabels = gunzipSync(readFileSync('dist/digits-labels-idx1-ubyte.gz'));
   const images = Buffer.alloc(16 + n * 784);
-  images.writeUInt32BE(0x803, 0); images.writeUInt32BE(n, 4); images.writeUInt32BE(28, 8); images.writeUInt32BE(28, 12);
-  asset.copy(images, 16, 16, 16 + n * 784);
+  allImages.copy(images, 0, 0, 16);
+  images.writeUInt32BE(n, 4);
+  allImages.copy(images, 16, 16, 16 + n * 784);
   const labels = Buffer.alloc(8 + n);
   labels.writeUInt32BE(0x801, 0); labels.writeUInt32BE(n, 4);
-  asset.copy(labels, 8, 16 + count * 784, 16 + count * 784 + n);
+  allLabels.copy(labels, 8, 8, 8 + n);
   return { images, labels };
 }
 
@@ -110,7 +115,7 @@ async function webgpuChecks(server) {
   const { browser, page } = await openTrainView(server, true);
   await check('"auto" trains on the CPU when the WebGPU adapter is software, and says why', () => chooseWebGpu(page));
   await check('the Train view opens WebGPU in its worker and names it', async () => {
-    assert.match(await page.textContent('#train-backend'), /WebGPU/);
+    assert.match(await page.textContent('#train-backend summary'), /^WebGPU/);
     assert.equal(await trainState(page), 'idle');
   });
   await check('invalid values are refused with a message and nothing starts', async () => {
@@ -156,7 +161,7 @@ async function webgpuChecks(server) {
   await check('switching the backend to the CPU moves the run along (checkpoint and resume)', async () => {
     const at = await steps(page);
     await page.selectOption('#train-backend-choice', 'cpu');
-    await page.waitForFunction(() => /^CPU/.test(document.getElementById('train-backend').textContent), null, { timeout: SLOW });
+    await page.waitForFunction(() => /^CPU/.test(document.querySelector('#train-backend summary')?.textContent || ''), null, { timeout: SLOW });
     await page.waitForFunction(() => window.webganTrain.state === 'paused' && window.webganTrain.info.steps >= 0, null, { timeout: SLOW });
     assert.equal(await steps(page), at);
     await page.click('#train-step');
@@ -188,7 +193,32 @@ async function cpuChecks(server) {
   const cpu = await openTrainView(server, false);
   const p = cpu.page;
   await check('without WebGPU the Train view falls back to the CPU and says why', async () => {
-    assert.match(await p.textContent('#train-backend'), /CPU.*fallback/);
+    assert.match(await p.textContent('#train-backend summary'), /^CPU — this browser has no WebGPU/);
+  });
+  await check('the page and `webgan train` give the same losses for the same spec and seed (one trainer)', async () => {
+    // The CLI built by the native tests (scripts/test.sh runs them first).
+    const cli = process.env.WEBGAN_BIN || join(process.env.CARGO_TARGET_DIR || 'target', 'release', 'webgan');
+    const dir = mkdtempSync(join(tmpdir(), 'webgan-same-run-'));
+    execFileSync(cli, ['train', '--preset', 'ring', '--steps', '3', '--quiet', '--sample-every', '0',
+      '--checkpoint-every', '0', '--out', dir]);
+    const fromCli = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    await p.selectOption('#train-dataset', 'ring');
+    const fromPage = [];
+    for (let k = 1; k <= 3; k++) {
+      await p.click('#train-step');
+      await waitForSteps(p, k);
+      await p.waitForFunction((k) => window.webganTrain.stats && window.webganTrain.stats.step === k, k, { timeout: SLOW });
+      fromPage.push(await p.evaluate(() => window.webganTrain.stats));
+    }
+    for (let k = 0; k < 3; k++) {
+      for (const key of ['d_loss', 'g_loss', 'd_real', 'd_fake']) {
+        const [a, b] = [fromCli[k][key], fromPage[k][key]];
+        // Same code, same seed; only the order of float sums differs (native threads vs wasm).
+        assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(a)), `step ${k + 1} ${key}: CLI ${a}, page ${b}`);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    await p.click('#train-reset');
   });
   await check('ring on the CPU: fast steps; a hidden tab pauses training and says so', async () => {
     await p.selectOption('#train-dataset', 'ring');
@@ -258,8 +288,10 @@ async function cpuChecks(server) {
     const at = await steps(p);
     await p.evaluate(() => window.webganTrain.injectNan());
     await p.click('#train-step');
-    await p.waitForFunction(() => document.getElementById('train-status').classList.contains('error'), null, { timeout: 120000 });
+    // Wait for this error, not any error: the previous check's message may still be showing.
+    await p.waitForFunction(() => /diverged/.test(document.getElementById('train-status').textContent), null, { timeout: 120000 });
     assert.match(await statusText(p), /diverged.*rolled back to step \d+/);
+    assert.ok(await p.evaluate(() => document.getElementById('train-status').classList.contains('error')));
     assert.equal(await trainState(p), 'paused');
     const rolled = await p.evaluate(() => window.webganTrain.info && Number(document.getElementById('train-steps').textContent));
     assert.ok(rolled <= at, `step count ${rolled} after divergence at ${at}`);
@@ -278,9 +310,9 @@ async function cpuChecks(server) {
     // A new generator draws near-uniform grey: after a few dozen steps the digits' strokes begin.
     await waitForSteps(p, 30, 4);
     const grid = await canvasInk(p, 'train-samples');
-    assert.equal(grid.width, 8 * 28);
+    assert.equal(grid.width, 10 * 28, 'one column per class');
     assert.ok(grid.std > 10 && grid.colours > 20, `sample grid looks blank: ${JSON.stringify(grid)}`);
-    assert.match(await p.textContent('#train-data-summary'), /10000 MNIST digits/);
+    assert.match(await p.textContent('#train-data-summary'), /10000 images from digits-images-idx3-ubyte\.gz \(28x28 grey, labelled 0-9\)/);
     assert.match(await p.textContent('#train-quality'), /diversity .* \(ratio \d/);
     await assertChartsDrawn(p);
     await p.click('#train-pause');

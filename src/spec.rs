@@ -1,0 +1,173 @@
+//! What to train, as both front ends say it: a preset plus overrides. `webgan train` builds one
+//! from its flags, the page's Train view sends one as JSON; [`TrainSpec::resolve`] turns it
+//! into the architecture and training configuration, validated against `crate::limits`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::loss::GanLoss;
+use crate::model::{ArchConfig, ImageGanConfig};
+use crate::presets::Preset;
+use crate::train::TrainConfig;
+
+/// A preset and the settings that override its defaults. Every field but `preset` is
+/// optional; in JSON unknown fields are refused, so a typo never trains with a default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainSpec {
+    /// The architecture, defaults and (for the toy sets) the data.
+    pub preset: Preset,
+    pub loss: Option<GanLoss>,
+    pub lr_g: Option<f64>,
+    pub lr_d: Option<f64>,
+    pub batch_size: Option<usize>,
+    pub d_steps: Option<usize>,
+    pub label_smoothing: Option<f32>,
+    pub seed: Option<u64>,
+    /// Architecture overrides. For the image presets, a data set of another shape (the page's
+    /// "your own files") sets `image_size`, `channels` and `n_classes` from the data.
+    pub latent_dim: Option<usize>,
+    pub width: Option<usize>,
+    pub image_size: Option<usize>,
+    pub channels: Option<usize>,
+    pub n_classes: Option<usize>,
+}
+
+impl Default for TrainSpec {
+    fn default() -> Self {
+        TrainSpec::preset(Preset::Ring)
+    }
+}
+
+impl TrainSpec {
+    /// A preset with all its defaults.
+    pub fn preset(preset: Preset) -> TrainSpec {
+        TrainSpec {
+            preset,
+            loss: None,
+            lr_g: None,
+            lr_d: None,
+            batch_size: None,
+            d_steps: None,
+            label_smoothing: None,
+            seed: None,
+            latent_dim: None,
+            width: None,
+            image_size: None,
+            channels: None,
+            n_classes: None,
+        }
+    }
+
+    /// Parses the page's JSON (an empty string means the defaults).
+    pub fn from_json(json: &str) -> Result<TrainSpec> {
+        let json = if json.trim().is_empty() { "{}" } else { json };
+        serde_json::from_str(json).map_err(|e| crate::WebganError::InvalidConfig {
+            name: "training spec",
+            value: json.chars().take(200).collect(),
+            why: e.to_string(),
+        })
+    }
+
+    /// The architecture and training configuration this spec means, validated.
+    pub fn resolve(&self) -> Result<(ArchConfig, TrainConfig)> {
+        let arch = match self.preset.arch() {
+            ArchConfig::Image(c) => ArchConfig::Image(ImageGanConfig {
+                image_size: self.image_size.unwrap_or(c.image_size),
+                channels: self.channels.unwrap_or(c.channels),
+                latent_dim: self.latent_dim.unwrap_or(c.latent_dim),
+                width: self.width.unwrap_or(c.width),
+                n_classes: self.n_classes.unwrap_or(c.n_classes),
+                ..c
+            }),
+            ArchConfig::Toy(mut c) => {
+                if let Some(z) = self.latent_dim {
+                    c.latent_dim = z;
+                }
+                if let Some(w) = self.width {
+                    c.hidden = w;
+                }
+                ArchConfig::Toy(c)
+            }
+        };
+        let mut config = self.preset.train_config();
+        config.loss = self.loss.unwrap_or(config.loss);
+        config.lr_g = self.lr_g.unwrap_or(config.lr_g);
+        config.lr_d = self.lr_d.unwrap_or(config.lr_d);
+        config.batch_size = self.batch_size.unwrap_or(config.batch_size);
+        config.d_steps = self.d_steps.unwrap_or(config.d_steps);
+        config.label_smoothing = self.label_smoothing.unwrap_or(config.label_smoothing);
+        config.seed = self.seed.unwrap_or(config.seed);
+        arch.validate()?;
+        config.validate()?;
+        Ok((arch, config))
+    }
+
+    /// The spec that reproduces a run's architecture and settings exactly (for display and
+    /// for a run resumed from a checkpoint).
+    pub fn of(preset: Preset, arch: &ArchConfig, config: &TrainConfig) -> TrainSpec {
+        let mut s = TrainSpec {
+            loss: Some(config.loss),
+            lr_g: Some(config.lr_g),
+            lr_d: Some(config.lr_d),
+            batch_size: Some(config.batch_size),
+            d_steps: Some(config.d_steps),
+            label_smoothing: Some(config.label_smoothing),
+            seed: Some(config.seed),
+            latent_dim: Some(arch.latent_dim()),
+            ..TrainSpec::preset(preset)
+        };
+        match arch {
+            ArchConfig::Image(c) => {
+                s.width = Some(c.width);
+                s.image_size = Some(c.image_size);
+                s.channels = Some(c.channels);
+                s.n_classes = Some(c.n_classes);
+            }
+            ArchConfig::Toy(c) => s.width = Some(c.hidden),
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_is_its_preset_plus_overrides() {
+        let (arch, config) = TrainSpec::preset(Preset::Digits).resolve().unwrap();
+        assert_eq!(arch, Preset::Digits.arch());
+        assert_eq!(config, Preset::Digits.train_config());
+        let spec = TrainSpec::from_json(r#"{"preset":"digits","batch_size":16,"width":32}"#)
+            .unwrap();
+        let (arch, config) = spec.resolve().unwrap();
+        assert_eq!(config.batch_size, 16);
+        let ArchConfig::Image(c) = &arch else {
+            panic!("digits is an image preset")
+        };
+        assert_eq!((c.width, c.n_classes), (32, 10));
+        // Round trip through `of`.
+        assert_eq!(TrainSpec::of(Preset::Digits, &arch, &config).resolve().unwrap(), (arch, config));
+    }
+
+    #[test]
+    fn bad_specs_name_the_field() {
+        for (json, field) in [
+            (r#"{"preset":"ring","batch_size":0}"#, "batch_size"),
+            (r#"{"preset":"ring","d_steps":21}"#, "d_steps"),
+            (r#"{"preset":"ring","lr_g":0}"#, "lr_g"),
+            (r#"{"preset":"digits","latent_dim":5000}"#, "latent_dim"),
+            (r#"{"preset":"digits","width":100000}"#, "width"),
+            (r#"{"preset":"ring","bacth_size":8}"#, "bacth_size"),
+            (r#"{"preset":"mandelbrot"}"#, "mandelbrot"),
+            (r#"{"preset":"ring","batch_size":-1}"#, "batch_size"),
+        ] {
+            let e = TrainSpec::from_json(json)
+                .and_then(|s| s.resolve())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(field), "{json}: {e}");
+        }
+    }
+}

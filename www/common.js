@@ -1,0 +1,48 @@
+// Helpers for the page and the training worker alike: nothing here touches the DOM (a worker
+// has none) or imports the wasm module (a view may load a smaller one). The backend policy is
+// Rust's (Backend.open); this file only fetches and names errors.
+
+export const messageOf = (e) => (e && e.message) || String(e);
+
+// Where large downloads (the wasm module, weights) are kept between visits. The browser's HTTP
+// cache refuses entries above a size limit (measured in headless Chromium: a 37 MB module was
+// downloaded again on every visit while the small files were revalidated), so they live here.
+const CACHE = 'webgan-v1';
+
+// fetch() with progress and a cache that always asks the server: a stored copy is sent with its
+// ETag (If-None-Match); a 304 answer costs a few hundred bytes and the stored copy is used.
+// onProgress(fraction, bytes): the fraction is NaN when the size is unknown (a compressed
+// transfer's Content-Length counts compressed bytes). Returns a Response whose body streams, so
+// WebAssembly can compile while downloading. Without the Cache API (pages served over plain
+// http to another machine) this is a plain fetch with progress.
+export async function fetchCached(url, onProgress = () => {}) {
+  const key = String(url);
+  const cache = globalThis.caches ? await caches.open(CACHE).catch(() => null) : null;
+  const stored = cache ? await cache.match(key).catch(() => undefined) : undefined;
+  const etag = stored && stored.headers.get('etag');
+  // no-store: the HTTP cache neither answers nor keeps this request; the cache above does both.
+  const response = await fetch(key, { cache: 'no-store', headers: etag ? { 'if-none-match': etag } : {} });
+  if (response.status === 304 && stored) {
+    await response.arrayBuffer(); // empty: finishes the request instead of abandoning it
+    onProgress(1, 0);
+    return stored;
+  }
+  if (!response.ok || !response.body) return response;
+  const total = response.headers.get('content-encoding') ? 0 : Number(response.headers.get('content-length')) || 0;
+  let loaded = 0;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      loaded += chunk.byteLength;
+      onProgress(total ? loaded / total : NaN, loaded);
+      controller.enqueue(chunk);
+    },
+  });
+  let body = response.body;
+  if (cache && response.headers.get('etag')) {
+    const [toCache, toCaller] = body.tee();
+    body = toCaller;
+    // A failed store (quota, private mode) only means the next visit downloads again.
+    cache.put(key, new Response(toCache, { headers: response.headers })).catch(() => {});
+  }
+  return new Response(body.pipeThrough(counter), { status: response.status, headers: response.headers });
+}
