@@ -2,12 +2,14 @@
 //! principal directions, and an inversion's path (Adam through the generator, with its
 //! readbacks and pruning). Skipped, loudly, when no adapter exists.
 
+mod common;
+
+use common::block_on;
 use webgan::backend::{self, BackendKind};
 use webgan::directions;
 use webgan::inference::Sampler;
 use webgan::invert::{Classes, Inversion, InvertConfig};
 use webgan::latent;
-use webgan::live::block_on;
 
 fn digits(kind: BackendKind) -> Option<Sampler> {
     match backend::open(kind) {
