@@ -10,7 +10,7 @@ const webgpu = process.argv[2] === 'webgpu';
 const steps = process.argv[3] || '300';
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS });
 const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-await page.goto(server.url + 'index.html#model=digits&seed=3');
+await page.goto(server.url + 'index.html#model=digits&seed=3' + (webgpu ? '&backend=webgpu' : ''));
 await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1 && document.body.dataset.state === 'ready', null, { timeout: 600000 });
 await page.fill('#find-steps', steps);
 const pad = await page.locator('#draw-pad').boundingBox();
