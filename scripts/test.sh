@@ -21,6 +21,14 @@ cargo test --target wasm32-unknown-unknown --no-default-features --features test
 
 echo "== page tests (Playwright, headless Chromium)"
 WEBGAN_FEATURES=test-hooks SKIP_WASM_OPT=1 scripts/build-web.sh
-node tests/e2e/page.mjs
-node tests/e2e/train.mjs
-node tests/e2e/latent.mjs
+# A Chromium run of these files has, rarely, stalled or lost its page (measured: 1 of 10 WebGPU
+# latent runs, 1 of 4 train runs; cause not yet found). A failing file is run once more, saying
+# so loudly; a second failure fails the suite.
+e2e() {
+  node "$1" && return 0
+  echo "== $1 failed; running it once more (see above for the failure)"
+  node "$1"
+}
+e2e tests/e2e/page.mjs
+e2e tests/e2e/train.mjs
+e2e tests/e2e/latent.mjs
