@@ -20,7 +20,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, WebganError};
-use crate::inference::Sampler;
+use crate::inference::{Sampler, read_floats_async};
 use crate::latent;
 use crate::linalg;
 
@@ -209,9 +209,9 @@ impl Moments {
             ));
         };
         let features = zy.dims()[1];
-        let zy = read(zy.reshape([-1])).await?;
-        let sum_y = read(sum_y).await?;
-        let sum_yy = read(sum_yy).await?[0] as f64;
+        let zy = read_floats_async(zy.reshape([-1])).await?;
+        let sum_y = read_floats_async(sum_y).await?;
+        let sum_yy = read_floats_async(sum_yy).await?[0] as f64;
         let n = self.n as f64;
         let mean_z: Vec<f64> = self.sum_z.iter().map(|s| s / n).collect();
         let mean_y: Vec<f64> = sum_y.iter().map(|&s| s as f64 / n).collect();
@@ -258,14 +258,6 @@ impl Moments {
     }
 }
 
-async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
-    t.into_data_async()
-        .await
-        .map_err(|e| WebganError::Readback(format!("{e:?}")))?
-        .convert::<f32>()
-        .try_to_vec()
-        .map_err(|e| WebganError::Readback(format!("{e:?}")))
-}
 
 /// The eigen-directions of a (mean) A Aᵀ, orthonormalised, with their variance shares.
 fn direction_set(g: &[f64], total_variance: f64, dim: usize) -> Result<DirectionSet> {

@@ -132,12 +132,7 @@ impl Sampler {
 
     /// Generates and reads back asynchronously (works everywhere, required on WebGPU in wasm).
     pub async fn generate_async(&self, z: Vec<f32>, labels: Option<Vec<i64>>) -> Result<Vec<f32>> {
-        let data = self
-            .forward(z, labels)?
-            .into_data_async()
-            .await
-            .map_err(|e| WebganError::Readback(format!("{e:?}")))?;
-        floats(data)
+        read_floats_async(self.forward(z, labels)?).await
     }
 
     /// `n` samples for a seed (the CLI's and the page's grids).
@@ -152,6 +147,16 @@ fn floats(data: TensorData) -> Result<Vec<f32>> {
     data.convert::<f32>()
         .try_to_vec()
         .map_err(|e| WebganError::Readback(format!("{e:?}")))
+}
+
+/// Reads a float tensor back as f32 values, asynchronously: the one way that works on every
+/// backend, WebGPU in a browser included.
+pub async fn read_floats_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    floats(
+        t.into_data_async()
+            .await
+            .map_err(|e| WebganError::Readback(format!("{e:?}")))?,
+    )
 }
 
 /// Blocking read of a float tensor (native only).

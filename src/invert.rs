@@ -12,7 +12,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::{Result, WebganError};
-use crate::inference::Sampler;
+use crate::inference::{Sampler, read_floats_async};
 use crate::latent;
 use crate::model::Generator;
 
@@ -407,8 +407,8 @@ impl Inversion {
             .powi_scalar(2)
             .mean_dim(1)
             .reshape([-1]);
-        let z = read(self.z.clone().reshape([-1])).await?;
-        let losses = read(mse).await?;
+        let z = read_floats_async(self.z.clone().reshape([-1])).await?;
+        let losses = read_floats_async(mse).await?;
         Ok((z, losses))
     }
 
@@ -416,18 +416,10 @@ impl Inversion {
         let n = z.len() / self.dim;
         let zt = Tensor::from_data(TensorData::new(z, [n, self.dim]), &self.device);
         let lt = labels.map(|l| Tensor::from_data(TensorData::new(l, [n]), &self.device));
-        read(self.plain.forward(zt, lt).reshape([-1])).await
+        read_floats_async(self.plain.forward(zt, lt).reshape([-1])).await
     }
 }
 
-async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
-    t.into_data_async()
-        .await
-        .map_err(|e| WebganError::Readback(format!("{e:?}")))?
-        .convert::<f32>()
-        .try_to_vec()
-        .map_err(|e| WebganError::Readback(format!("{e:?}")))
-}
 
 /// Root-mean-square pixel error on a 0..1 brightness scale, from an MSE on [-1, 1].
 pub fn rms_error(mse: f32) -> f32 {

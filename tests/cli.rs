@@ -1,22 +1,15 @@
 //! The `webgan` binary end to end on tiny data the test writes itself.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use webgan::data::mnist;
 
-fn webgan(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_webgan"))
-        .args(args)
-        .output()
-        .expect("the webgan binary runs")
-}
+mod common;
+
+use common::webgan;
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("webgan-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::tmp("cli", name)
 }
 
 /// 40 tiny MNIST-format digits: a vertical bar whose position is the label.

@@ -74,3 +74,19 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         std::thread::yield_now();
     }
 }
+
+/// Runs the `webgan` binary built with the tests.
+pub fn webgan(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_webgan"))
+        .args(args)
+        .output()
+        .expect("the webgan binary runs")
+}
+
+/// A fresh, empty temporary folder for one test, named after the test file and case.
+pub fn tmp(file: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("webgan-{file}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,20 +1,13 @@
 //! `webgan sample`'s latent options and `webgan invert`, end to end on the shipped digits model.
 
 use std::path::PathBuf;
-use std::process::Command;
 
-fn webgan(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_webgan"))
-        .args(args)
-        .output()
-        .expect("the webgan binary runs")
-}
+mod common;
+
+use common::webgan;
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("webgan-latent-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::tmp("latent", name)
 }
 
 fn text(o: &std::process::Output) -> String {

@@ -20,6 +20,7 @@ pub use watch::Quality;
 
 use crate::data::{Batcher, Dataset, TrainingData};
 use crate::error::{Result, WebganError};
+use crate::inference::read_floats_async;
 use crate::latent;
 use crate::model::{ArchConfig, Discriminator, Generator};
 use crate::presets::Preset;
@@ -257,7 +258,7 @@ impl TrainingRun {
             .watched_labels
             .clone()
             .map(|l| Tensor::<1, Int>::from_data(TensorData::new(l, [n]), &device));
-        read_async(g.forward(z, labels).reshape([-1])).await
+        read_floats_async(g.forward(z, labels).reshape([-1])).await
     }
 
     fn manifest(&self, kind: FileKind) -> Manifest {
@@ -413,12 +414,4 @@ impl Snapshot {
             step: t.step,
         }
     }
-}
-
-pub(crate) async fn read_async(t: Tensor<1>) -> Result<Vec<f32>> {
-    t.into_data_async()
-        .await
-        .map_err(|e| WebganError::Readback(format!("{e:?}")))?
-        .try_into_vec_as::<f32>()
-        .map_err(|e| WebganError::Readback(format!("{e:?}")))
 }

@@ -6,7 +6,8 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
 
-use super::{TrainingRun, read_async};
+use super::TrainingRun;
+use crate::inference::read_floats_async;
 use crate::data::{Toy, TrainingData};
 use crate::error::{Result, WebganError};
 use crate::latent;
@@ -87,7 +88,7 @@ impl TrainingRun {
             &device,
         );
         let d = self.trainer.discriminator.valid();
-        read_async(sigmoid(d.forward(x, None))).await
+        read_floats_async(sigmoid(d.forward(x, None))).await
     }
 
     /// Mode coverage (2-D) or a diversity ratio (images), with a `collapsed` flag.
