@@ -52,7 +52,7 @@ pub struct Manifest {
     pub provenance: BTreeMap<String, String>,
     /// Principal latent directions (`webgan export` computes them; see `directions`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub directions: Option<crate::directions::Directions>,
+    pub directions: Option<crate::directions::stored::Directions>,
 }
 
 impl Manifest {
