@@ -420,7 +420,6 @@ impl Inversion {
     }
 }
 
-
 /// Root-mean-square pixel error on a 0..1 brightness scale, from an MSE on [-1, 1].
 pub fn rms_error(mse: f32) -> f32 {
     mse.max(0.0).sqrt() / 2.0

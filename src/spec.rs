@@ -139,8 +139,8 @@ mod tests {
         let (arch, config) = TrainSpec::preset(Preset::Digits).resolve().unwrap();
         assert_eq!(arch, Preset::Digits.arch());
         assert_eq!(config, Preset::Digits.train_config());
-        let spec = TrainSpec::from_json(r#"{"preset":"digits","batch_size":16,"width":32}"#)
-            .unwrap();
+        let spec =
+            TrainSpec::from_json(r#"{"preset":"digits","batch_size":16,"width":32}"#).unwrap();
         let (arch, config) = spec.resolve().unwrap();
         assert_eq!(config.batch_size, 16);
         let ArchConfig::Image(c) = &arch else {
@@ -148,7 +148,12 @@ mod tests {
         };
         assert_eq!((c.width, c.n_classes), (32, 10));
         // Round trip through `of`.
-        assert_eq!(TrainSpec::of(Preset::Digits, &arch, &config).resolve().unwrap(), (arch, config));
+        assert_eq!(
+            TrainSpec::of(Preset::Digits, &arch, &config)
+                .resolve()
+                .unwrap(),
+            (arch, config)
+        );
     }
 
     #[test]

@@ -74,13 +74,37 @@ fn crafted_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             }),
             "parameters",
         ),
-        ("width 2^31", forged(set("width", json!(1u64 << 31))), "width"),
-        ("width 2^63", forged(set("width", json!(1u64 << 63))), "width"),
+        (
+            "width 2^31",
+            forged(set("width", json!(1u64 << 31))),
+            "width",
+        ),
+        (
+            "width 2^63",
+            forged(set("width", json!(1u64 << 63))),
+            "width",
+        ),
         ("width 0", forged(set("width", json!(0))), "width"),
-        ("negative width", forged(set("width", json!(-64))), "manifest"),
-        ("fractional width", forged(set("width", json!(64.5))), "manifest"),
-        ("string width", forged(set("width", json!("64"))), "manifest"),
-        ("image size 0", forged(set("image_size", json!(0))), "image_size"),
+        (
+            "negative width",
+            forged(set("width", json!(-64))),
+            "manifest",
+        ),
+        (
+            "fractional width",
+            forged(set("width", json!(64.5))),
+            "manifest",
+        ),
+        (
+            "string width",
+            forged(set("width", json!("64"))),
+            "manifest",
+        ),
+        (
+            "image size 0",
+            forged(set("image_size", json!(0))),
+            "image_size",
+        ),
         ("channels 2", forged(set("channels", json!(2))), "channels"),
         (
             "missing architecture",
@@ -99,8 +123,16 @@ fn crafted_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             forged(set("width", json!(256))),
             "generator",
         ),
-        ("garbage JSON", raw_manifest(b"{\"kind\": \"generator\", \"arch\": ["), "manifest"),
-        ("not JSON", raw_manifest(&[0xff, 0xfe, 0x00, 0x41]), "manifest"),
+        (
+            "garbage JSON",
+            raw_manifest(b"{\"kind\": \"generator\", \"arch\": ["),
+            "manifest",
+        ),
+        (
+            "not JSON",
+            raw_manifest(&[0xff, 0xfe, 0x00, 0x41]),
+            "manifest",
+        ),
     ]
 }
 
@@ -140,15 +172,10 @@ fn crafted_manifests_make_webgan_sample_fail_cleanly() {
 #[test]
 fn counted_sizes_match_the_models_burn_builds() {
     let device = common::cpu();
-    let mut archs: Vec<ArchConfig> = [
-        Preset::Digits,
-        Preset::Faces,
-        Preset::Faces32,
-        Preset::Ring,
-    ]
-    .iter()
-    .map(|p| p.arch())
-    .collect();
+    let mut archs: Vec<ArchConfig> = [Preset::Digits, Preset::Faces, Preset::Faces32, Preset::Ring]
+        .iter()
+        .map(|p| p.arch())
+        .collect();
     archs.push(ArchConfig::Image(
         ImageGanConfig::new()
             .with_n_classes(3)

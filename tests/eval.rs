@@ -14,7 +14,9 @@ fn classifier(name: &str, device: &Device) -> Classifier {
         env!("CARGO_MANIFEST_DIR")
     );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    webgan::eval::classifier::load_classifier(&bytes, &path, device).unwrap().2
+    webgan::eval::classifier::load_classifier(&bytes, &path, device)
+        .unwrap()
+        .2
 }
 
 #[test]
@@ -54,9 +56,13 @@ fn a_classifier_refuses_a_generator_of_another_shape() {
         "{e}"
     );
     // A generator file is not a classifier file, and says so.
-    let e = webgan::eval::classifier::load_classifier(shipped::model("digits").unwrap(), "digits.wgan", &device)
-        .unwrap_err()
-        .to_string();
+    let e = webgan::eval::classifier::load_classifier(
+        shipped::model("digits").unwrap(),
+        "digits.wgan",
+        &device,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("not a classifier"), "{e}");
 }
 
@@ -98,6 +104,13 @@ fn half_precision_files_are_half_the_size_and_generate_the_same_digits() {
     let judge = classifier("digits", &device);
     let classes_a = judge.judge(&a, &device).unwrap().predictions();
     let classes_b = judge.judge(&b, &device).unwrap().predictions();
-    let same = classes_a.iter().zip(&classes_b).filter(|(x, y)| x == y).count();
-    assert!(same >= 196, "only {same} of 200 digits kept their class at f16");
+    let same = classes_a
+        .iter()
+        .zip(&classes_b)
+        .filter(|(x, y)| x == y)
+        .count();
+    assert!(
+        same >= 196,
+        "only {same} of 200 digits kept their class at f16"
+    );
 }

@@ -82,11 +82,20 @@ fn data_decides_the_image_shape_and_must_fit_the_spec() {
     let device = common::cpu();
     let t = TrainingRun::new(&spec(SMALL_DIGITS), Some(squares()), &device).unwrap();
     let s = t.spec();
-    assert_eq!((s.image_size, s.channels, s.n_classes), (Some(16), Some(1), Some(3)));
+    assert_eq!(
+        (s.image_size, s.channels, s.n_classes),
+        (Some(16), Some(1), Some(3))
+    );
     assert_eq!(t.watched_columns(), 3, "one column per class");
 
     let no_data = TrainingRun::new(&spec(SMALL_DIGITS), None, &device);
-    assert!(no_data.err().unwrap().to_string().contains("needs a data set"));
+    assert!(
+        no_data
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("needs a data set")
+    );
     let toy_with_data = TrainingRun::new(&spec(r#"{"preset":"ring"}"#), Some(squares()), &device);
     assert!(toy_with_data.is_err());
     let clash = r#"{"preset":"digits","width":8,"batch_size":8,"image_size":28}"#;

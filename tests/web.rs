@@ -88,8 +88,12 @@ async fn corrupt_weights_are_an_error_not_a_panic() {
     assert!(WebGan::load(&backend, truncated, "truncated.wgan").is_err());
     assert!(WebGan::load(&backend, b"<html>404</html>", "page.wgan").is_err());
     // The error reaching JS carries its kind, which the page branches on.
-    let err = WebGan::load(&backend, truncated, "truncated.wgan").err().unwrap();
-    let kind = js_sys::Reflect::get(&err, &"kind".into()).unwrap().as_string();
+    let err = WebGan::load(&backend, truncated, "truncated.wgan")
+        .err()
+        .unwrap();
+    let kind = js_sys::Reflect::get(&err, &"kind".into())
+        .unwrap()
+        .as_string();
     assert_eq!(kind.as_deref(), Some("bad_weights"));
     let err = Sampler::load(truncated, "truncated.wgan", backend.device())
         .err()
@@ -215,7 +219,9 @@ async fn webgpu_trains_the_ring_exactly_as_the_cpu_does() {
         gpu.heatmap(32, 3.0).await.unwrap(),
     );
     let d = relative_diff(&a, &b);
-    log(format!("ring heatmap, CPU vs WebGPU: max relative diff {d:.2e}"));
+    log(format!(
+        "ring heatmap, CPU vs WebGPU: max relative diff {d:.2e}"
+    ));
     assert!(d < TOLERANCE, "{d}");
 }
 

@@ -5,13 +5,13 @@ use rand::SeedableRng;
 
 use super::{SampleArgs, write_png};
 use crate::backend;
+use crate::block::block_on;
 use crate::data::Toy;
 use crate::directions;
 use crate::error::{Result, WebganError};
 use crate::grid;
 use crate::inference::Sampler;
 use crate::latent;
-use crate::block::block_on;
 use crate::model::ArchConfig;
 
 /// The latent tools' options of `webgan sample`.

@@ -10,8 +10,8 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{TrainArgs, write_png};
-use crate::block::block_on;
 use crate::backend;
+use crate::block::block_on;
 use crate::data::{Dataset, images, mnist};
 use crate::error::{Result, WebganError};
 use crate::grid;
@@ -93,7 +93,12 @@ fn write_preview(run: &TrainingRun, path: &Path) -> Result<Option<String>> {
         }
         ArchConfig::Toy(_) => {
             let real = run.real_points(samples.len() / 2);
-            write_png(path, 512, 512, &grid::scatter_rgba(&real, &samples, 512, 1.6))?;
+            write_png(
+                path,
+                512,
+                512,
+                &grid::scatter_rgba(&real, &samples, 512, 1.6),
+            )?;
             Ok(match block_on(run.quality())? {
                 Quality::Toy {
                     modes_covered,

@@ -144,9 +144,13 @@ mod tests {
         assert_eq!((a.len(), a.sample_len), (2, 16));
         assert_eq!(a.samples[0], -1.0);
 
-        let e = dataset_from_idx(&[("l", labels.as_slice())]).unwrap_err().to_string();
+        let e = dataset_from_idx(&[("l", labels.as_slice())])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no images file"), "{e}");
-        let e = dataset_from_idx(&[("x.png", &b"\x89PNG...."[..])]).unwrap_err().to_string();
+        let e = dataset_from_idx(&[("x.png", &b"\x89PNG...."[..])])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.png") && e.contains("not an IDX"), "{e}");
         let three = mnist::encode_labels(&[1, 2, 3]);
         let e = dataset_from_idx(&[("i", images.as_slice()), ("l", three.as_slice())])
@@ -157,7 +161,9 @@ mod tests {
 
     #[test]
     fn rgba_becomes_grey_or_colour_in_range() {
-        let rgba = [255, 255, 255, 0, 0, 0, 0, 255, 255, 0, 0, 255, 0, 0, 255, 255];
+        let rgba = [
+            255, 255, 255, 0, 0, 0, 0, 255, 255, 0, 0, 255, 0, 0, 255, 255,
+        ];
         let grey = dataset_from_rgba("g", &rgba, 2, 1).unwrap();
         assert_eq!(grey.samples[0], 1.0);
         assert_eq!(grey.samples[1], -1.0);

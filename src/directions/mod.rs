@@ -68,7 +68,6 @@ impl Directions {
         }
         Ok(())
     }
-
 }
 
 /// Running sums of one class's (or the whole model's) latents and activations. The
@@ -195,7 +194,6 @@ impl Moments {
         })
     }
 }
-
 
 /// The eigen-directions of a (mean) A Aᵀ, orthonormalised, with their variance shares.
 fn direction_set(g: &[f64], total_variance: f64, dim: usize) -> Result<DirectionSet> {

@@ -14,8 +14,8 @@ use crate::data::Dataset;
 use crate::error::{Result, WebganError};
 use crate::inference::read_floats;
 use crate::latent;
-use crate::weights;
 use crate::model::layers::DownConv;
+use crate::weights;
 
 /// Shape of the classifier. Defaults suit 28x28 digits.
 #[derive(Config, Debug, PartialEq)]
@@ -283,11 +283,7 @@ pub fn load_classifier(
     bytes: &[u8],
     what: &str,
     device: &Device,
-) -> Result<(
-    weights::Manifest,
-    ClassifierConfig,
-    Classifier,
-)> {
+) -> Result<(weights::Manifest, ClassifierConfig, Classifier)> {
     use {Classifier, ClassifierConfig};
     let file = weights::decode(bytes, what)?;
     if file.manifest.kind != weights::FileKind::Classifier {

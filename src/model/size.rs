@@ -73,17 +73,19 @@ impl ModelSize {
         let latent = config.latent_dim as u64;
         let classes = config.n_classes as u64;
         let channels = config.channels as u64;
-        let widest = c.mul(width, 1u64.checked_shl(stages - 1).ok_or_else(|| c.overflow())?)?;
+        let widest = c.mul(
+            width,
+            1u64.checked_shl(stages - 1).ok_or_else(|| c.overflow())?,
+        )?;
         let start_area = start * start;
 
         // Generator: class embedding, projection to the start map, transposed convolutions.
         let (embed_dim, extra_inputs) = match (classes, config.label_mixing) {
             (0, _) => (0, 0),
             (_, LabelMixing::Multiply) => (latent, 0),
-            (_, LabelMixing::Concat) => (
-                config.class_embed_dim as u64,
-                config.class_embed_dim as u64,
-            ),
+            (_, LabelMixing::Concat) => {
+                (config.class_embed_dim as u64, config.class_embed_dim as u64)
+            }
         };
         let e = Calc {
             field: "class_embed_dim",
@@ -130,8 +132,14 @@ impl ModelSize {
         let (latent, hidden) = (config.latent_dim as u64, config.hidden as u64);
         let layers = config.layers as u64;
         let inner = c.mul(layers.saturating_sub(1), linear(&c, hidden, hidden)?)?;
-        let g = c.add(c.add(linear(&c, latent, hidden)?, inner)?, linear(&c, hidden, 2)?)?;
-        let d = c.add(c.add(linear(&c, 2, hidden)?, inner)?, linear(&c, hidden, 1)?)?;
+        let g = c.add(
+            c.add(linear(&c, latent, hidden)?, inner)?,
+            linear(&c, hidden, 2)?,
+        )?;
+        let d = c.add(
+            c.add(linear(&c, 2, hidden)?, inner)?,
+            linear(&c, hidden, 1)?,
+        )?;
         Ok(ModelSize {
             generator_params: g,
             discriminator_params: d,

@@ -325,9 +325,10 @@ fn watched_layout(arch: &ArchConfig) -> (usize, usize) {
 /// The preset a checkpoint was trained from: recorded since this version; older files are
 /// recognised by their data set (toy sets) or their image shape.
 fn preset_of(manifest: &Manifest) -> Preset {
-    let named = manifest.provenance.get("preset").and_then(|p| {
-        serde_json::from_value::<Preset>(serde_json::Value::String(p.clone())).ok()
-    });
+    let named = manifest
+        .provenance
+        .get("preset")
+        .and_then(|p| serde_json::from_value::<Preset>(serde_json::Value::String(p.clone())).ok());
     named.unwrap_or_else(|| match &manifest.arch {
         ArchConfig::Toy(_) => [Preset::Ring, Preset::Grid, Preset::Spiral]
             .into_iter()

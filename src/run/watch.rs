@@ -7,9 +7,9 @@ use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
 
 use super::TrainingRun;
-use crate::inference::read_floats_async;
 use crate::data::{Toy, TrainingData};
 use crate::error::{Result, WebganError};
+use crate::inference::read_floats_async;
 use crate::latent;
 use crate::metrics;
 

@@ -22,8 +22,5 @@ impl From<WebganError> for JsValue {
 
 /// A call made while another one on the same object is still in flight.
 pub(crate) fn busy() -> JsValue {
-    js_error(
-        "busy",
-        "busy: wait for the previous call to finish",
-    )
+    js_error("busy", "busy: wait for the previous call to finish")
 }

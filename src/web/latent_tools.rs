@@ -14,7 +14,6 @@ use crate::invert::{self, Classes, Inversion, InvertConfig};
 use crate::latent;
 use crate::target_image;
 
-
 /// `z` pulled toward the mean by `psi` in [0, 1] (1 = untouched, 0 = the mean sample).
 #[wasm_bindgen]
 pub fn truncate(z: &[f32], psi: f32) -> Result<Vec<f32>, JsValue> {
@@ -140,9 +139,7 @@ impl WebInversion {
     pub fn run(&self, n: usize) -> js_sys::Promise {
         let search = self.search.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let mut guard = search
-                .try_borrow_mut()
-                .map_err(|_| busy())?;
+            let mut guard = search.try_borrow_mut().map_err(|_| busy())?;
             let taken = guard.advance(n).await?;
             Ok(JsValue::from(taken as u32))
         })
@@ -153,9 +150,7 @@ impl WebInversion {
     pub fn progress(&self) -> js_sys::Promise {
         let search = self.search.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let guard = search
-                .try_borrow()
-                .map_err(|_| busy())?;
+            let guard = search.try_borrow().map_err(|_| busy())?;
             let best = guard.progress().await?;
             let b = &best[0];
             let json = serde_json::json!({

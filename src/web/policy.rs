@@ -55,7 +55,9 @@ async fn adapter_facts() -> Result<AdapterFacts, &'static str> {
         .collect::<Vec<_>>()
         .join(" ");
     let fallback = get(&info, "isFallbackAdapter").as_bool().unwrap_or(false)
-        || get(&adapter, "isFallbackAdapter").as_bool().unwrap_or(false);
+        || get(&adapter, "isFallbackAdapter")
+            .as_bool()
+            .unwrap_or(false);
     Ok(AdapterFacts {
         software: fallback || name.to_ascii_lowercase().contains("swiftshader"),
         name,

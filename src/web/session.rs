@@ -15,7 +15,6 @@ thread_local! {
     static WEBGPU: RefCell<Option<Backend>> = const { RefCell::new(None) };
 }
 
-
 /// Where tensors run: WebGPU (through burn-wgpu) or the CPU (burn's `flex`, in wasm).
 #[wasm_bindgen]
 #[derive(Clone)]

@@ -17,7 +17,6 @@ const VERSION: u32 = 1;
 /// Manifests are small; anything larger means the header is garbage.
 const MAX_MANIFEST: usize = 1 << 20;
 
-
 /// What a weights file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,7 +181,10 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<WeightsFile> {
     // The manifest is untrusted: its architecture is checked (sizes bounded, arithmetic
     // checked) before any caller allocates the model it describes.
     manifest.arch.validate().map_err(|e| {
-        WebganError::bad_weights(what, format!("the manifest describes a model webgan refuses: {e}"))
+        WebganError::bad_weights(
+            what,
+            format!("the manifest describes a model webgan refuses: {e}"),
+        )
     })?;
     let count = c.u32("section count")?;
     if count > 64 {
@@ -229,7 +231,12 @@ pub(crate) fn record_bytes<M: Module>(module: M, what: &str) -> Result<Vec<u8>> 
     Ok(bytes.to_vec())
 }
 
-pub(crate) fn load_module<M: Module>(module: M, bytes: &[u8], what: &str, section: &str) -> Result<M> {
+pub(crate) fn load_module<M: Module>(
+    module: M,
+    bytes: &[u8],
+    what: &str,
+    section: &str,
+) -> Result<M> {
     // Half-precision files are widened to the module's f32 on the host, before upload.
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| WebganError::bad_weights(what, format!("{section}: {e}")))?
@@ -250,4 +257,3 @@ pub fn expect_arch(manifest: &Manifest, expected: &ArchConfig, what: &str) -> Re
     }
     Ok(())
 }
-

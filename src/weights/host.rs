@@ -117,4 +117,3 @@ pub async fn to_host_async<M: Module>(module: M, host: M) -> Result<M> {
         None => Ok(host),
     }
 }
-

@@ -20,6 +20,5 @@ pub use container::{FileKind, Manifest, WeightsFile, decode, encode, expect_arch
 pub(crate) use container::{load_module, record_bytes};
 pub use host::{save_checkpoint_weights_async, save_generator_async, to_host_async};
 pub use networks::{
-    Precision, load_checkpoint, load_generator, save_checkpoint, save_generator,
-    save_generator_as,
+    Precision, load_checkpoint, load_generator, save_checkpoint, save_generator, save_generator_as,
 };

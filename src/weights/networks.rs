@@ -72,12 +72,7 @@ pub fn load_generator(bytes: &[u8], what: &str, device: &Device) -> Result<(Mani
     let section = file.section(SECTION_GENERATOR, what)?;
     check_section_holds(&file.manifest, section.len(), what)?;
     let fresh = Generator::new(&file.manifest.arch, device);
-    let generator = load_module(
-        fresh,
-        section,
-        what,
-        SECTION_GENERATOR,
-    )?;
+    let generator = load_module(fresh, section, what, SECTION_GENERATOR)?;
     Ok((file.manifest, generator.valid()))
 }
 
@@ -190,4 +185,3 @@ fn load_optimizer(optim: ModuleOptimizer, bytes: &[u8], what: &str) -> Result<Mo
         .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| WebganError::bad_weights(what, format!("optimizer state: {e}")))
 }
-
