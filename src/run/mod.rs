@@ -37,8 +37,9 @@ pub struct TrainingRun {
     trainer: GanTrainer,
     data: TrainingData,
     batcher: Batcher,
-    watched_z: Vec<f32>,
-    watched_labels: Option<Vec<i64>>,
+    /// The watched latent batch and its labels, uploaded once: every view refresh reuses them.
+    watched_z: Tensor<2>,
+    watched_labels: Option<Tensor<1, Int>>,
     watched_cols: usize,
     last_good: Snapshot,
     /// Whether tensors may be read synchronously: everywhere but WebGPU in a browser. Decides
@@ -141,14 +142,21 @@ impl TrainingRun {
         data.check(trainer.config.batch_size)?;
         let (watched, cols) = watched_layout(&trainer.arch);
         // The watched batch has its own seed: the same faces of the same run, step after step.
-        let watched_z = latent::batch_for_seed(
-            trainer.config.seed ^ 0x5eed,
-            watched,
-            trainer.arch.latent_dim(),
+        let dim = trainer.arch.latent_dim();
+        let device = trainer.device().clone().inner();
+        let watched_z = Tensor::<2>::from_data(
+            TensorData::new(
+                latent::batch_for_seed(trainer.config.seed ^ 0x5eed, watched, dim),
+                [watched, dim],
+            ),
+            &device,
         );
         let watched_labels = match trainer.arch.n_classes() {
             0 => None,
-            n => Some(latent::grid_labels(watched, n, None)),
+            n => Some(Tensor::<1, Int>::from_data(
+                TensorData::new(latent::grid_labels(watched, n, None), [watched]),
+                &device,
+            )),
         };
         let mut provenance = BTreeMap::new();
         provenance.insert("preset".into(), preset.name().into());
@@ -247,18 +255,9 @@ impl TrainingRun {
     /// The generator's output on the watched latent batch: images channels-last (laid out in
     /// [`Self::watched_columns`] columns), or x,y pairs.
     pub async fn samples(&self) -> Result<Vec<f32>> {
-        let n = self.watched_z.len() / self.trainer.arch.latent_dim();
         let g = self.trainer.generator_for_inference();
-        let device = self.trainer.device().clone().inner();
-        let z = Tensor::<2>::from_data(
-            TensorData::new(self.watched_z.clone(), [n, self.trainer.arch.latent_dim()]),
-            &device,
-        );
-        let labels = self
-            .watched_labels
-            .clone()
-            .map(|l| Tensor::<1, Int>::from_data(TensorData::new(l, [n]), &device));
-        read_floats_async(g.forward(z, labels).reshape([-1])).await
+        let out = g.forward(self.watched_z.clone(), self.watched_labels.clone());
+        read_floats_async(out.reshape([-1])).await
     }
 
     fn manifest(&self, kind: FileKind) -> Manifest {
