@@ -6,7 +6,9 @@
 //    threaded build);
 //  - revalidation: every response carries an ETag (a hash of the content) and Last-Modified,
 //    with Cache-Control: no-cache, so a second visit asks "changed?" for each file and gets an
-//    empty 304 back when not. File names are not hashed, so nothing may be cached blindly.
+//    empty 304 back when not. File names are not hashed, so nothing may be cached blindly;
+//  - gzip for code and text (the wasm modules shrink to a quarter), as any production server
+//    would send them; weights (f16) barely compress and go as they are.
 // Usage: node scripts/serve.mjs [DIR=dist] [--port 18932] [--host 127.0.0.1]
 // From code: const { url, close } = await serve('dist', { port: 0 }).
 import { createServer } from 'node:http';
@@ -15,6 +17,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -30,6 +34,15 @@ const HEADERS = {
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-cache',
 };
+
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg', '.txt', '.md']);
+
+// etag -> gzipped bytes: each version of a file is compressed once.
+const gzipped = new Map();
+async function gzipOf(file, etag) {
+  if (!gzipped.has(etag)) gzipped.set(etag, await promisify(gzip)(await readFile(file), { level: 9 }));
+  return gzipped.get(etag);
+}
 
 // path -> { key: size:mtime, etag }: a file is hashed again only when it changes.
 const etags = new Map();
@@ -83,8 +96,18 @@ async function handle(root, req, res) {
     res.writeHead(304, headers).end();
     return;
   }
-  res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file).toLowerCase()] || 'application/octet-stream',
-    'content-length': info.size });
+  const ext = extname(file).toLowerCase();
+  const type = TYPES[ext] || 'application/octet-stream';
+  if (COMPRESSIBLE.has(ext)) {
+    headers.vary = 'accept-encoding';
+    if (/\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
+      const body = await gzipOf(file, etag);
+      res.writeHead(200, { ...headers, 'content-type': type, 'content-encoding': 'gzip', 'content-length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+  }
+  res.writeHead(200, { ...headers, 'content-type': type, 'content-length': info.size });
   if (req.method === 'HEAD') res.end();
   else createReadStream(file).on('error', () => res.destroy()).pipe(res);
 }

@@ -17,7 +17,7 @@ cargo test --release --locked --features test-hooks
 echo "== browser tests (wasm32, headless Chromium)"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=1500
-cargo test --target wasm32-unknown-unknown --no-default-features --features test-hooks --release --locked --test web
+cargo test --target wasm32-unknown-unknown --no-default-features --features train,webgpu,test-hooks --release --locked --test web
 
 echo "== page tests (Playwright, headless Chromium)"
 WEBGAN_FEATURES=test-hooks SKIP_WASM_OPT=1 scripts/build-web.sh

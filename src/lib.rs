@@ -15,6 +15,7 @@ pub mod error;
 pub mod eval;
 pub mod grid;
 pub mod inference;
+#[cfg(feature = "train")]
 pub mod invert;
 pub mod latent;
 pub mod limits;
@@ -23,6 +24,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod presets;
+#[cfg(feature = "train")]
 pub mod run;
 #[cfg(not(target_family = "wasm"))]
 pub mod shipped;

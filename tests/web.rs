@@ -1,6 +1,6 @@
 //! Browser tests (wasm32, headless Chromium with WebGPU through SwiftShader): run by
 //! `scripts/test.sh` as `cargo test --target wasm32-unknown-unknown --no-default-features
-//! --release --features test-hooks --test web`. Native builds compile this file to nothing.
+//! --features train,webgpu,test-hooks --release --test web`. Native builds compile this file to nothing.
 #![cfg(target_family = "wasm")]
 
 use wasm_bindgen_test::*;

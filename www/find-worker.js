@@ -5,17 +5,16 @@
 //                class (-1: every class), restarts, steps} | {type: 'stop'}
 // Messages out: {type: 'status', text} | {type: 'target', pixels, notes, blank}
 //               | {type: 'progress', ...best, ms, done} | {type: 'error', message}
-import * as webgan from './pkg/webgan.js';
-
-const { Backend, WebGan, WebInversion } = webgan;
+// The search needs gradients: the full module (modules.js), fetched through the page's cache.
+import { Backend, WebGan, WebInversion } from './pkg/webgan.js';
+import { loadModule } from './modules.js';
 const CHUNK_STEPS = 10; // steps between progress reports
 
-const state = { loaded: null, backend: null, backendKind: null, gan: null, modelKey: null, stop: false };
+const state = { backend: null, backendKind: null, gan: null, modelKey: null, stop: false };
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
 async function prepare(msg) {
-  state.loaded ??= webgan.default();
-  await state.loaded;
+  await loadModule('full');
   if (state.backendKind !== msg.backend) {
     post({ type: 'status', text: `opening ${msg.backend === 'webgpu' ? 'WebGPU' : 'the CPU'} for the search…` });
     state.backend = msg.backend === 'webgpu' ? await Backend.webgpu() : Backend.cpu();

@@ -1,11 +1,12 @@
 // The Generate view: loads the wasm module and a generator, opens a backend, draws grids of
 // samples (or, for a 2-D model, a scatter of its points) and says in plain sentences what runs.
-// All model work happens in Rust (pkg/webgan.js); this file is UI. Importing it starts nothing:
+// All model work happens in Rust: the small generation module (pkg-gen/) on the CPU path, the
+// full one (pkg/) where the backend policy picks WebGPU (modules.js). This file is UI. Importing it starts nothing:
 // app.js calls startGenerateView(), and the Train view hands over its generators through
 // openGenerator().
-import init, * as wasm from './pkg/webgan.js';
 import { drawScatter } from './charts.js';
 import { messageOf, fetchCached } from './common.js';
+import { moduleFor } from './modules.js';
 import { $, download, showWithDetails } from './dom.js';
 import { resetExplorer, wireExplorer } from './explore.js';
 import { drawSamples, setSelection, wireGrid } from './grid.js';
@@ -44,10 +45,23 @@ function showBackend() {
 }
 
 // The policy (auto: WebGPU on a real GPU, else the CPU, and why) is Rust's, shared with the
-// Train view's worker.
+// Train view's worker. It is asked first, so that the full module is only downloaded when
+// WebGPU will run; the CPU path stays in the small generation module.
 async function useBackend(choice) {
-  status.show(choice === 'cpu' ? 'opening the CPU backend…' : 'opening WebGPU…', { progress: within(PHASE.backend, 0) });
-  session.backend = await wasm.Backend.open(choice);
+  const label = 'loading the WebAssembly module';
+  status.show(`${label}…`, { progress: 0 });
+  const { wasm, gpu } = await moduleFor(choice, (f, bytes) =>
+    status.show(`${label}: ${bytes ? mb(bytes) : 'from the cache'}`, { progress: within(PHASE.module, 0.9 * f) }));
+  status.show(gpu ? 'opening WebGPU…' : 'opening the CPU backend…', { progress: within(PHASE.backend, 0) });
+  const backend = await wasm.Backend.open(choice);
+  // The generator, the backend and every helper come from one module: switch them together.
+  if (session.gan && session.wasm !== wasm) {
+    session.gan.free();
+    session.gan = null;
+  }
+  session.wasm = wasm;
+  session.backend = backend;
+  document.body.dataset.module = gpu ? 'full' : 'gen';
   showBackend();
 }
 
@@ -214,18 +228,7 @@ function wire() {
     $('samples').toBlob((b) => download(`webgan-${session.model}-seed${session.seed}.png`, b)));
 }
 
-async function loadModule() {
-  const label = 'loading the WebAssembly module';
-  status.show(`${label}…`, { progress: 0 });
-  const response = await fetchCached(new URL('pkg/webgan_bg.wasm', import.meta.url), (f, bytes) =>
-    status.show(`${label}: ${bytes ? mb(bytes) : "from the cache"}`, { progress: within(PHASE.module, 0.9 * f) }));
-  if (!response.ok) throw new Error(`The WebAssembly module did not load (HTTP ${response.status}).`);
-  await init({ module_or_path: response });
-  session.wasm = wasm;
-}
-
 async function main() {
-  await loadModule();
   const hash = readHash();
   if (hash.seed !== null) $('seed').value = hash.seed;
   const model = isOption('model', hash.model) && hash.model !== 'file' ? hash.model : 'digits';

@@ -5,6 +5,7 @@
 //
 // A loaded data set is { webData: WebData, summary }.
 import { WebData } from './pkg/webgan.js';
+import { fetchCached } from './common.js';
 
 const DIGITS_FILES = ['digits-images-idx3-ubyte.gz', 'digits-labels-idx1-ubyte.gz'];
 const COLOUR_SIZE = 32; // colour photos are trained at 32x32 RGB, grey ones at 28x28
@@ -16,7 +17,7 @@ const withSummary = (webData) => ({ webData, summary: webData.summary });
 export async function loadDigits(base) {
   const parts = await Promise.all(DIGITS_FILES.map(async (name) => {
     const url = new URL(name, base).href;
-    const response = await fetch(url);
+    const response = await fetchCached(url);
     if (!response.ok) throw new Error(`the digits data set is not available (${url}: HTTP ${response.status}); scripts/build-web.sh makes it`);
     return new Uint8Array(await response.arrayBuffer());
   }));

@@ -1,4 +1,4 @@
-import init, { trainLimits } from './pkg/webgan.js';
+import { loadModule } from './modules.js';
 import { $ } from './dom.js';
 
 // The Train view's settings form: reads the fields into the trainer's spec (JSON), refusing
@@ -23,11 +23,12 @@ export const TRAINING_FIELD_IDS = ['train-dataset', 'train-loss', ...FIELDS.map(
 const REFRESH = { id: 'train-refresh', name: '"refresh views every"', limit: { min: 1, max: 100000, integer: true } };
 
 let limits = null;
-// Loads the bounds from the wasm module once (the Generate view has usually initialised it).
+// Loads the bounds once, from the generation module (the Generate view has usually loaded it;
+// both modules carry the same table).
 export async function loadLimits() {
   if (limits) return;
-  await init();
-  limits = new Map(JSON.parse(trainLimits()).map((l) => [l.key, l]));
+  const wasm = await loadModule('gen');
+  limits = new Map(JSON.parse(wasm.trainLimits()).map((l) => [l.key, l]));
 }
 
 // Returns { value } or { error } for one field's text.

@@ -4,6 +4,7 @@
 import * as webgan from './pkg/webgan.js';
 import { loadDigits, decodeUserFiles } from './train-data.js';
 import { messageOf } from './common.js';
+import { loadModule } from './modules.js';
 
 const { Backend, WebTrainer, WebData, renderGrid, readManifest } = webgan;
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
@@ -16,7 +17,6 @@ const PAGE_BASE = new URL('.', self.location).href;
 const TOY = ['ring', 'grid', 'spiral'];
 
 const state = {
-  loaded: null, // init() of the wasm module, once
   backend: null,
   backendChoice: null,
   trainer: null,
@@ -57,8 +57,8 @@ function exclusive(task) {
 // The backend policy (auto: WebGPU on a real GPU, the CPU without one or on a software
 // adapter) lives in Rust, Backend.open, the same for both views.
 async function openBackend(choice) {
-  state.loaded ??= webgan.default();
-  await state.loaded;
+  // Training needs the full module (autodiff, Adam); fetched through the page's cache.
+  await loadModule('full');
   if (state.backend && state.backendChoice === choice) return;
   status(choice === 'cpu' ? 'opening the CPU backend…' : 'opening WebGPU…');
   const backend = await Backend.open(choice);

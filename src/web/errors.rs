@@ -21,6 +21,7 @@ impl From<WebganError> for JsValue {
 }
 
 /// A call made while another one on the same object is still in flight.
+#[cfg(feature = "train")]
 pub(crate) fn busy() -> JsValue {
     js_error("busy", "busy: wait for the previous call to finish")
 }

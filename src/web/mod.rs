@@ -2,18 +2,26 @@
 //! uses to draw and to move through latent space. Everything heavy is async: on WebGPU a
 //! synchronous read would panic.
 
+#[cfg(feature = "train")]
 mod data;
 mod errors;
+#[cfg(feature = "train")]
+mod inversion;
 mod latent_tools;
 mod policy;
 mod session;
+#[cfg(feature = "train")]
 mod trainer;
 
+#[cfg(feature = "train")]
 pub use data::WebData;
-pub use latent_tools::WebInversion;
+#[cfg(feature = "train")]
+pub use inversion::WebInversion;
 pub use session::{Backend, WebGan};
-pub use trainer::{WebTrainer, train_limits, wasm_memory_bytes};
+#[cfg(feature = "train")]
+pub use trainer::WebTrainer;
 
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::grid;
@@ -71,4 +79,24 @@ pub fn walk_step(z: &[f32], seed: u32, step: u32, step_size: f32) -> Vec<f32> {
 #[wasm_bindgen(js_name = latentsForSeed)]
 pub fn latents_for_seed(seed: u32, n: usize, dim: usize) -> Vec<f32> {
     latent::batch_for_seed(seed as u64, n, dim)
+}
+
+/// The bounds of every training setting (`crate::limits`), as JSON: `[{key, min, max,
+/// integer, min_exclusive}]`. The Train view's form validates against exactly these.
+#[wasm_bindgen(js_name = trainLimits)]
+pub fn train_limits() -> String {
+    serde_json::to_string(&crate::limits::TRAINING).unwrap_or_default()
+}
+
+/// Size of the wasm linear memory in bytes (it only grows: flat means no leak).
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map_or(0.0, |b| b.byte_length() as f64)
+        })
+        .unwrap_or(0.0)
 }

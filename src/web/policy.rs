@@ -64,44 +64,91 @@ async fn adapter_facts() -> Result<AdapterFacts, &'static str> {
     })
 }
 
+/// What the policy picks, decided before anything is opened: the page loads the module that
+/// can run it (the small generation module has only the CPU backend).
+#[wasm_bindgen]
+pub struct BackendPlan {
+    gpu: bool,
+    reason: String,
+    adapter: String,
+}
+
+#[wasm_bindgen]
+impl BackendPlan {
+    /// Whether the policy picks WebGPU.
+    #[wasm_bindgen(getter, js_name = isGpu)]
+    pub fn is_gpu(&self) -> bool {
+        self.gpu
+    }
+
+    /// Why, in one line.
+    #[wasm_bindgen(getter)]
+    pub fn reason(&self) -> String {
+        self.reason.clone()
+    }
+}
+
+/// The policy above for `choice` ("auto", "webgpu" or "cpu"). Errors (kind "backend" or
+/// "bad_input") only when WebGPU was asked for explicitly and the browser has none, or the
+/// choice is unknown.
+#[wasm_bindgen(js_name = planBackend)]
+pub async fn plan_backend(choice: &str) -> Result<BackendPlan, JsValue> {
+    let cpu = |reason: &str| BackendPlan {
+        gpu: false,
+        reason: reason.into(),
+        adapter: String::new(),
+    };
+    match choice {
+        "cpu" => Ok(cpu("chosen")),
+        "webgpu" | "auto" => {
+            let facts = match adapter_facts().await {
+                Ok(f) => f,
+                Err(why) if choice == "auto" => return Ok(cpu(why)),
+                Err(why) => return Err(js_error("backend", why)),
+            };
+            if facts.software && choice == "auto" {
+                return Ok(cpu(SOFTWARE));
+            }
+            Ok(BackendPlan {
+                gpu: true,
+                reason: if choice == "auto" {
+                    "a GPU adapter"
+                } else {
+                    "chosen"
+                }
+                .into(),
+                adapter: facts.name,
+            })
+        }
+        other => Err(js_error(
+            "bad_input",
+            &format!("backend \"{other}\": choose auto, webgpu or cpu"),
+        )),
+    }
+}
+
 #[wasm_bindgen]
 impl Backend {
     /// Opens the backend `choice` ("auto", "webgpu" or "cpu") names under the policy above.
     /// Errors (kind "backend" or "bad_input") only when WebGPU was asked for explicitly and
-    /// cannot be had, or the choice is unknown.
+    /// cannot be had, or the choice is unknown. Where WebGPU fails to open, "auto" falls back
+    /// to the CPU and says why.
     pub async fn open(choice: &str) -> Result<Backend, JsValue> {
-        match choice {
-            "cpu" => Ok(Backend::cpu().because("chosen")),
-            "webgpu" | "auto" => {
-                let facts = match adapter_facts().await {
-                    Ok(f) => f,
-                    Err(why) if choice == "auto" => return Ok(Backend::cpu().because(why)),
-                    Err(why) => return Err(js_error("backend", why)),
-                };
-                if facts.software && choice == "auto" {
-                    return Ok(Backend::cpu().because(SOFTWARE));
-                }
-                let gpu = match Backend::webgpu().await {
-                    Ok(b) => b,
-                    Err(e) if choice == "auto" => {
-                        let why = e
-                            .dyn_ref::<js_sys::Error>()
-                            .map(|e| String::from(e.message()))
-                            .unwrap_or_else(|| "WebGPU could not be opened".into());
-                        return Ok(Backend::cpu().because(&why));
-                    }
-                    Err(e) => return Err(e),
-                };
-                Ok(gpu.named(&facts.name).because(if choice == "auto" {
-                    "a GPU adapter"
-                } else {
-                    "chosen"
-                }))
-            }
-            other => Err(js_error(
-                "bad_input",
-                &format!("backend \"{other}\": choose auto, webgpu or cpu"),
-            )),
+        let plan = plan_backend(choice).await?;
+        if !plan.gpu {
+            return Ok(Backend::cpu().because(&plan.reason));
         }
+        let gpu = match Backend::webgpu().await {
+            Ok(b) => b,
+            Err(e) if choice == "auto" => {
+                let why = e
+                    .dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .unwrap_or_else(|| "WebGPU could not be opened".into());
+                return Ok(Backend::cpu().because(&why));
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(gpu.named(&plan.adapter).because(&plan.reason))
     }
 }

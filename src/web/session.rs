@@ -1,5 +1,6 @@
 //! Backends and loaded generators, as JS classes.
 
+#[cfg(feature = "gpu")]
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -9,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use super::errors::js_error;
 use crate::inference::Sampler;
 
+#[cfg(feature = "gpu")]
 thread_local! {
     /// burn registers one wgpu runtime per device for the life of the page: open it once and
     /// hand out the same backend afterwards.
@@ -33,6 +35,46 @@ impl Backend {
     /// Errors have kind "backend"; the message is one plain sentence and the error's `detail`
     /// property holds what wgpu said.
     pub async fn webgpu() -> Result<Backend, JsValue> {
+        #[cfg(not(feature = "gpu"))]
+        return Err(js_error(
+            "backend",
+            "this is the page's CPU-only generation module; WebGPU runs in the full module",
+        ));
+        #[cfg(feature = "gpu")]
+        Self::open_webgpu().await
+    }
+
+    /// burn's `flex` CPU backend compiled to wasm (one thread).
+    pub fn cpu() -> Backend {
+        Backend {
+            device: Device::flex(),
+            description: "CPU (burn flex, wasm)".into(),
+            gpu: false,
+            reason: None,
+        }
+    }
+
+    /// What the page shows as "backend in use".
+    #[wasm_bindgen(getter)]
+    pub fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    #[wasm_bindgen(getter, js_name = isGpu)]
+    pub fn is_gpu(&self) -> bool {
+        self.gpu
+    }
+
+    /// Why this backend is in use: "chosen", "a GPU adapter", or why WebGPU was not used.
+    #[wasm_bindgen(getter)]
+    pub fn reason(&self) -> Option<String> {
+        self.reason.clone()
+    }
+}
+
+impl Backend {
+    #[cfg(feature = "gpu")]
+    async fn open_webgpu() -> Result<Backend, JsValue> {
         if let Some(backend) = WEBGPU.with(|b| b.borrow().clone()) {
             return Ok(backend);
         }
@@ -77,35 +119,6 @@ impl Backend {
         Ok(backend)
     }
 
-    /// burn's `flex` CPU backend compiled to wasm (one thread).
-    pub fn cpu() -> Backend {
-        Backend {
-            device: Device::flex(),
-            description: "CPU (burn flex, wasm)".into(),
-            gpu: false,
-            reason: None,
-        }
-    }
-
-    /// What the page shows as "backend in use".
-    #[wasm_bindgen(getter)]
-    pub fn description(&self) -> String {
-        self.description.clone()
-    }
-
-    #[wasm_bindgen(getter, js_name = isGpu)]
-    pub fn is_gpu(&self) -> bool {
-        self.gpu
-    }
-
-    /// Why this backend is in use: "chosen", "a GPU adapter", or why WebGPU was not used.
-    #[wasm_bindgen(getter)]
-    pub fn reason(&self) -> Option<String> {
-        self.reason.clone()
-    }
-}
-
-impl Backend {
     pub(crate) fn because(mut self, reason: &str) -> Backend {
         self.reason = Some(reason.to_string());
         self

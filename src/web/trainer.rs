@@ -10,7 +10,6 @@ use wasm_bindgen::prelude::*;
 use super::data::WebData;
 use super::errors::busy;
 use super::session::Backend;
-use crate::limits;
 use crate::run::TrainingRun;
 use crate::spec::TrainSpec;
 
@@ -208,24 +207,4 @@ impl WebTrainer {
         self.take()?.borrow_mut().inject_nan();
         Ok(())
     }
-}
-
-/// The bounds of every training setting (`crate::limits`), as JSON: `[{key, min, max,
-/// integer, min_exclusive}]`. The Train view's form validates against exactly these.
-#[wasm_bindgen(js_name = trainLimits)]
-pub fn train_limits() -> String {
-    serde_json::to_string(&limits::TRAINING).unwrap_or_default()
-}
-
-/// Size of the wasm linear memory in bytes (it only grows: flat means no leak).
-#[wasm_bindgen(js_name = wasmMemoryBytes)]
-pub fn wasm_memory_bytes() -> f64 {
-    wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| {
-            m.buffer()
-                .dyn_into::<js_sys::ArrayBuffer>()
-                .map_or(0.0, |b| b.byte_length() as f64)
-        })
-        .unwrap_or(0.0)
 }

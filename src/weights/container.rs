@@ -147,6 +147,7 @@ impl WeightsFile {
             .ok_or_else(|| WebganError::bad_weights(what, format!("has no {name} section")))
     }
 
+    #[cfg(feature = "train")]
     pub(crate) fn has_section(&self, name: &str) -> bool {
         self.sections.iter().any(|(n, _)| n == name)
     }

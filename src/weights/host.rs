@@ -5,10 +5,17 @@
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::container::{FileKind, Manifest, encode, record_bytes};
-use super::networks::{SECTION_DISCRIMINATOR, SECTION_GENERATOR, save_generator};
+use super::container::Manifest;
+#[cfg(feature = "train")]
+use super::container::{FileKind, encode, record_bytes};
+use super::networks::save_generator;
+#[cfg(feature = "train")]
+use super::networks::{SECTION_DISCRIMINATOR, SECTION_GENERATOR};
 use crate::error::{Result, WebganError};
-use crate::model::{Discriminator, Generator};
+#[cfg(feature = "train")]
+use crate::model::Discriminator;
+use crate::model::Generator;
+#[cfg(feature = "train")]
 use crate::train::GanTrainer;
 
 /// [`save_generator`] for any device, WebGPU in the browser included: the weights are read
@@ -25,6 +32,7 @@ pub async fn save_generator_async(generator: &Generator, manifest: &Manifest) ->
 /// A weights-only checkpoint (generator, discriminator, step; no Adam state), written from any
 /// device. Resuming it restarts Adam's moment estimates: the browser's export, because burn
 /// reads optimizer state only synchronously.
+#[cfg(feature = "train")]
 pub async fn save_checkpoint_weights_async(
     trainer: &GanTrainer,
     manifest: &Manifest,

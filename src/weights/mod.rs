@@ -18,7 +18,9 @@ pub use container::{FileKind, Manifest, WeightsFile, decode, encode, expect_arch
 // For the evaluation classifier's files (`eval::classifier`), stored in the same container.
 #[cfg(all(feature = "cli", not(target_family = "wasm")))]
 pub(crate) use container::{load_module, record_bytes};
-pub use host::{save_checkpoint_weights_async, save_generator_async, to_host_async};
-pub use networks::{
-    Precision, load_checkpoint, load_generator, save_checkpoint, save_generator, save_generator_as,
-};
+#[cfg(feature = "train")]
+pub use host::save_checkpoint_weights_async;
+pub use host::{save_generator_async, to_host_async};
+pub use networks::{Precision, load_generator, save_generator, save_generator_as};
+#[cfg(feature = "train")]
+pub use networks::{load_checkpoint, save_checkpoint};

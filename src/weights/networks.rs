@@ -2,19 +2,28 @@
 //! Adam states, the step), read and written synchronously (natively, or on the CPU).
 
 use burn::module::{Module, ModuleMapper, Param};
+#[cfg(feature = "train")]
 use burn::optim::ModuleOptimizer;
-use burn::tensor::{Bytes, DType, Device, Tensor};
+#[cfg(feature = "train")]
+use burn::tensor::Bytes;
+use burn::tensor::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::container::{FileKind, Manifest, decode, encode, load_module, record_bytes};
 use crate::error::{Result, WebganError};
+#[cfg(feature = "train")]
+use crate::model::Discriminator;
+use crate::model::Generator;
 use crate::model::size::ModelSize;
-use crate::model::{Discriminator, Generator};
+#[cfg(feature = "train")]
 use crate::train::GanTrainer;
 
 pub(crate) const SECTION_GENERATOR: &str = "generator";
+#[cfg_attr(not(feature = "train"), allow(dead_code))]
 pub(crate) const SECTION_DISCRIMINATOR: &str = "discriminator";
+#[cfg(feature = "train")]
 pub(crate) const SECTION_OPTIM_G: &str = "optim_g";
+#[cfg(feature = "train")]
 pub(crate) const SECTION_OPTIM_D: &str = "optim_d";
 
 /// How the weights of a generator file are stored. Loading always computes in f32.
@@ -94,6 +103,7 @@ fn check_section_holds(manifest: &Manifest, section_len: usize, what: &str) -> R
 }
 
 /// Serialises everything needed to resume training exactly.
+#[cfg(feature = "train")]
 pub fn save_checkpoint(trainer: &GanTrainer, manifest: &Manifest) -> Result<Vec<u8>> {
     let mut manifest = manifest.clone();
     manifest.kind = FileKind::Checkpoint;
@@ -129,6 +139,7 @@ pub fn save_checkpoint(trainer: &GanTrainer, manifest: &Manifest) -> Result<Vec<
 /// parameters' device. `webgan train` sets `BURN_DEVICE` to its backend for that reason, and
 /// the browser never restores it (its default device is WebGPU, which cannot be used
 /// synchronously there).
+#[cfg(feature = "train")]
 pub fn load_checkpoint(
     bytes: &[u8],
     what: &str,
@@ -180,6 +191,7 @@ pub fn load_checkpoint(
     Ok((manifest, trainer, true))
 }
 
+#[cfg(feature = "train")]
 fn load_optimizer(optim: ModuleOptimizer, bytes: &[u8], what: &str) -> Result<ModuleOptimizer> {
     optim
         .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))

@@ -57,6 +57,7 @@ async function webgpuChecks(server) {
   await check('auto: a software WebGPU adapter (SwiftShader) draws on the CPU, and the page says why', async () => {
     await waitForGenerations(auto.page, 1);
     assert.equal((await auto.page.textContent('#backend summary')).trim(), 'CPU — WebGPU here is a slow software emulation');
+    assert.equal(await auto.page.getAttribute('body', 'data-module'), 'gen', 'the CPU path runs in the small generation module');
     assert.ok(!/backend=/.test(auto.page.url()), 'auto is the default: not in the URL');
   });
   await auto.browser.close();
@@ -65,6 +66,7 @@ async function webgpuChecks(server) {
   await check('WebGPU: loads, names the backend, draws a varied grid', async () => {
     await waitForGenerations(page, 1);
     assert.equal(await page.inputValue('#backend-choice'), 'webgpu');
+    assert.equal(await page.getAttribute('body', 'data-module'), 'full', 'WebGPU runs in the full module');
     assert.match(page.url(), /backend=webgpu/);
     const backend = await page.textContent('#backend summary');
     assert.match(backend, /^WebGPU/, `#backend says "${backend}"`);
@@ -167,6 +169,7 @@ async function wordChecks(page) {
     const summary = (await page.textContent('#backend summary')).trim();
     assert.match(summary, /^CPU — (this browser has no WebGPU|this browser's WebGPU found no usable GPU)$/, summary);
     assert.equal(await page.getAttribute('#backend', 'data-backend'), 'cpu');
+    assert.equal(await page.getAttribute('body', 'data-module'), 'gen', 'the CPU path runs in the small generation module');
     assert.ok(!(await page.isVisible('#backend details p')), 'details start closed');
     await page.click('#backend summary');
     const details = await page.textContent('#backend details p');
@@ -322,7 +325,7 @@ async function cacheChecks(server) {
       await page.evaluate(async () => {
         for (let tries = 0; tries < 600; tries++) {
           const cache = await caches.open('webgan-v1');
-          if ((await cache.match('pkg/webgan_bg.wasm')) && (await cache.match('models/digits.wgan'))) return;
+          if ((await cache.match('pkg-gen/webgan_bg.wasm')) && (await cache.match('models/digits.wgan'))) return;
           await new Promise((r) => setTimeout(r, 100));
         }
         throw new Error('the module and the weights were not in the Cache API 60 s after the first grid');
@@ -336,8 +339,12 @@ async function cacheChecks(server) {
     console.log(`  second visit, bytes per file: ${JSON.stringify(second.files)}`);
     assert.ok(first.bytes > 1_000_000, `the first visit downloads the module and the model (${first.bytes} bytes)`);
     assert.ok(second.bytes < SECOND_VISIT_MAX_BYTES, `second visit: ${second.bytes} bytes (${JSON.stringify(second.files)})`);
-    assert.ok(first.files['pkg/webgan_bg.wasm'] > 1_000_000, 'the first visit downloads the module');
-    const wasm = second.files['pkg/webgan_bg.wasm'] ?? 0;
+    assert.ok(first.files['pkg-gen/webgan_bg.wasm'] > 200_000, 'the first visit downloads the generation module');
+    // The CPU path's first grid needs neither the full module (WebGPU, training) nor faces.
+    for (const never of ['pkg/webgan_bg.wasm', 'pkg/webgan.js', 'models/faces.wgan']) {
+      assert.ok(!(never in first.files), `${never} is not loaded before it is needed (${JSON.stringify(first.files)})`);
+    }
+    const wasm = second.files['pkg-gen/webgan_bg.wasm'] ?? 0;
     assert.ok(wasm < 1000, `the module is not downloaded again (${wasm} bytes on the second visit)`);
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -356,6 +363,11 @@ async function serverChecks(server) {
     const etag = wasm.headers.get('etag');
     assert.match(etag, /^"[\w-]{22}"$/);
     await wasm.arrayBuffer();
+    // Code goes gzipped to a client that accepts it (node's fetch does), as-is to one that does not.
+    assert.equal(wasm.headers.get('content-encoding'), 'gzip');
+    const plain = await new Promise((ok, fail) => get(server.url + 'pkg/webgan_bg.wasm', { headers: { 'accept-encoding': 'identity' } }, (r) => { r.resume(); ok(r.headers); }).on('error', fail));
+    assert.equal(plain['content-encoding'], undefined);
+    assert.ok(Number(plain['content-length']) > 1_000_000, 'the plain module');
     const again = await fetch(server.url + 'pkg/webgan_bg.wasm', { headers: { 'if-none-match': etag } });
     assert.equal(again.status, 304);
     assert.equal((await again.arrayBuffer()).byteLength, 0);

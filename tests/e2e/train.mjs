@@ -29,9 +29,22 @@ async function openTrainView(server, webgpu) {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.log('  [page error]', m.text()); });
   page.on('pageerror', (e) => console.log('  [page exception]', e.message));
+  // Every file the page and its workers ask for, in order.
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url().replace(server.url, '')));
   await page.goto(server.url + 'index.html');
+  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: SLOW });
+  const beforeTrain = requests.length;
   await page.click('#tab-train');
   await page.waitForFunction(() => window.webganTrain && window.webganTrain.backend, null, { timeout: SLOW });
+  // The Generate view's first grid (auto: the CPU here) needs only the generation module; the
+  // Train view's worker loads the full one when the view opens.
+  await check(`the training module is loaded when the Train view opens, not before (${webgpu ? 'WebGPU' : 'CPU'} browser)`, async () => {
+    const early = requests.slice(0, beforeTrain);
+    assert.ok(early.includes('pkg-gen/webgan_bg.wasm'), `the first grid used the generation module: ${early}`);
+    assert.ok(!early.some((u) => u.startsWith('pkg/')), `no full module before the Train view: ${early}`);
+    assert.ok(requests.slice(beforeTrain).includes('pkg/webgan_bg.wasm'), `the Train view loaded the full module: ${requests.slice(beforeTrain)}`);
+  });
   return { browser, page };
 }
 
