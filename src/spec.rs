@@ -24,6 +24,8 @@ pub struct TrainSpec {
     pub d_steps: Option<usize>,
     pub label_smoothing: Option<f32>,
     pub seed: Option<u64>,
+    /// Decay of the generator's moving average (0: off).
+    pub ema_decay: Option<f64>,
     /// Architecture overrides. For the image presets, a data set of another shape (the page's
     /// "your own files") sets `image_size`, `channels` and `n_classes` from the data.
     pub latent_dim: Option<usize>,
@@ -51,6 +53,7 @@ impl TrainSpec {
             d_steps: None,
             label_smoothing: None,
             seed: None,
+            ema_decay: None,
             latent_dim: None,
             width: None,
             image_size: None,
@@ -98,6 +101,7 @@ impl TrainSpec {
         config.d_steps = self.d_steps.unwrap_or(config.d_steps);
         config.label_smoothing = self.label_smoothing.unwrap_or(config.label_smoothing);
         config.seed = self.seed.unwrap_or(config.seed);
+        config.ema_decay = self.ema_decay.unwrap_or(config.ema_decay);
         arch.validate()?;
         config.validate()?;
         Ok((arch, config))
@@ -114,6 +118,7 @@ impl TrainSpec {
             d_steps: Some(config.d_steps),
             label_smoothing: Some(config.label_smoothing),
             seed: Some(config.seed),
+            ema_decay: Some(config.ema_decay),
             latent_dim: Some(arch.latent_dim()),
             ..TrainSpec::preset(preset)
         };
@@ -162,6 +167,8 @@ mod tests {
             (r#"{"preset":"ring","batch_size":0}"#, "batch_size"),
             (r#"{"preset":"ring","d_steps":21}"#, "d_steps"),
             (r#"{"preset":"ring","lr_g":0}"#, "lr_g"),
+            (r#"{"preset":"digits","ema_decay":1}"#, "ema_decay"),
+            (r#"{"preset":"digits","ema_decay":-0.5}"#, "ema_decay"),
             (r#"{"preset":"digits","latent_dim":5000}"#, "latent_dim"),
             (r#"{"preset":"digits","width":100000}"#, "width"),
             (r#"{"preset":"ring","bacth_size":8}"#, "bacth_size"),

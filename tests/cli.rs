@@ -182,6 +182,20 @@ fn bad_input_gives_clear_errors_and_a_failing_exit_code() {
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("lr_g"));
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "ring",
+        "--steps",
+        "1",
+        "--ema-decay",
+        "1",
+        "--quiet",
+        "--out",
+        dir.join("r").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ema_decay"));
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -161,6 +161,10 @@ pub struct TrainArgs {
     /// Seed for weights, noise and data order.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Decay of the moving average of the generator's weights that samples and exports use
+    /// [default 0.999; 0 (off) for the toy presets]. 0 turns it off.
+    #[arg(long)]
+    pub ema_decay: Option<f64>,
     /// Where tensors run.
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendKind,

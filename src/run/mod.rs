@@ -53,6 +53,7 @@ pub struct TrainingRun {
 /// extra set of weights on the device, not a copy.
 struct Snapshot {
     generator: Generator,
+    ema: Generator,
     discriminator: Discriminator,
     optimizers: (ModuleOptimizer, ModuleOptimizer),
     step: u64,
@@ -245,6 +246,7 @@ impl TrainingRun {
     fn rollback(&mut self, error: WebganError) -> WebganError {
         let s = &self.last_good;
         self.trainer.generator = s.generator.clone();
+        self.trainer.set_ema(s.ema.clone());
         self.trainer.discriminator = s.discriminator.clone();
         self.trainer
             .set_optimizers(s.optimizers.0.clone(), s.optimizers.1.clone());
@@ -252,8 +254,9 @@ impl TrainingRun {
         error
     }
 
-    /// The generator's output on the watched latent batch: images channels-last (laid out in
-    /// [`Self::watched_columns`] columns), or x,y pairs.
+    /// The sampled generator's output (the moving average of its weights, see
+    /// [`GanTrainer::generator_for_inference`]) on the watched latent batch: images
+    /// channels-last (laid out in [`Self::watched_columns`] columns), or x,y pairs.
     pub async fn samples(&self) -> Result<Vec<f32>> {
         let g = self.trainer.generator_for_inference();
         let out = g.forward(self.watched_z.clone(), self.watched_labels.clone());
@@ -272,13 +275,15 @@ impl TrainingRun {
         m
     }
 
-    /// A generator file, as `webgan sample` and the Generate view load.
+    /// A generator file, as `webgan sample` and the Generate view load: the generator that
+    /// is sampled, i.e. the moving average of the trained one's weights.
     pub async fn export_generator(&self) -> Result<Vec<u8>> {
         let m = self.manifest(FileKind::Generator);
+        let g = self.trainer.generator_for_inference();
         if self.sync_reads {
-            weights::save_generator(&self.trainer.generator, &m)
+            weights::save_generator(&g, &m)
         } else {
-            weights::save_generator_async(&self.trainer.generator, &m).await
+            weights::save_generator_async(&g, &m).await
         }
     }
 
@@ -409,6 +414,7 @@ impl Snapshot {
         let (og, od) = t.optimizers();
         Snapshot {
             generator: t.generator.clone(),
+            ema: t.ema().clone(),
             discriminator: t.discriminator.clone(),
             optimizers: (og.clone(), od.clone()),
             step: t.step,

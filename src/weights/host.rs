@@ -6,7 +6,9 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::container::{FileKind, Manifest, encode, record_bytes};
-use super::networks::{SECTION_DISCRIMINATOR, SECTION_GENERATOR, save_generator};
+use super::networks::{
+    SECTION_DISCRIMINATOR, SECTION_GENERATOR, SECTION_GENERATOR_EMA, save_generator, saves_ema,
+};
 use crate::error::{Result, WebganError};
 use crate::model::{Discriminator, Generator};
 use crate::train::GanTrainer;
@@ -22,9 +24,9 @@ pub async fn save_generator_async(generator: &Generator, manifest: &Manifest) ->
     save_generator(&host, manifest)
 }
 
-/// A weights-only checkpoint (generator, discriminator, step; no Adam state), written from any
-/// device. Resuming it restarts Adam's moment estimates: the browser's export, because burn
-/// reads optimizer state only synchronously.
+/// A weights-only checkpoint (generator, its moving average, discriminator, step; no Adam
+/// state), written from any device. Resuming it restarts Adam's moment estimates: the
+/// browser's export, because burn reads optimizer state only synchronously.
 pub async fn save_checkpoint_weights_async(
     trainer: &GanTrainer,
     manifest: &Manifest,
@@ -49,12 +51,23 @@ pub async fn save_checkpoint_weights_async(
         Discriminator::new(&trainer.arch, &cpu),
     )
     .await?;
+    let ema = match saves_ema(trainer) {
+        true => {
+            let host = to_host_async(trainer.ema().clone(), Generator::new(&trainer.arch, &cpu));
+            Some(record_bytes(host.await?, "generator average")?)
+        }
+        false => None,
+    };
     let g = record_bytes(g, "generator")?;
     let d = record_bytes(d, "discriminator")?;
-    encode(
-        &manifest,
-        &[(SECTION_GENERATOR, &g), (SECTION_DISCRIMINATOR, &d)],
-    )
+    let mut sections = vec![
+        (SECTION_GENERATOR, g.as_slice()),
+        (SECTION_DISCRIMINATOR, d.as_slice()),
+    ];
+    if let Some(ema) = &ema {
+        sections.push((SECTION_GENERATOR_EMA, ema));
+    }
+    encode(&manifest, &sections)
 }
 
 /// Copies `module`'s tensors into `host` (the same architecture, on the CPU), reading each one
