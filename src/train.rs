@@ -6,6 +6,7 @@
 //! WebGPU, where a synchronous read would panic. The caller reads [`StepStats`] when (and if)
 //! it wants to, asynchronously in the browser.
 
+pub mod augment;
 mod config;
 pub mod ema;
 mod stats;
@@ -54,6 +55,9 @@ pub struct GanTrainer {
 const STREAM_Z: u64 = 1;
 const STREAM_LABELS: u64 = 2;
 const STREAM_GP: u64 = 3;
+/// DiffAugment's choices for what D sees in D steps and in the G step.
+const STREAM_AUGMENT_D: u64 = 4;
+const STREAM_AUGMENT_G: u64 = 5;
 
 /// Step of the central difference in WGAN-GP's penalty (see [`GanTrainer::gradient_penalty`]).
 const GP_DIFF_STEP: f32 = 1e-2;
@@ -63,7 +67,7 @@ impl GanTrainer {
     /// adds autodiff itself).
     pub fn new(arch: ArchConfig, config: TrainConfig, device: &Device) -> Result<Self> {
         arch.validate()?;
-        config.validate()?;
+        config.validate(&arch)?;
         let device = device.clone().autodiff();
         device.seed(config.seed);
         let generator = Generator::new(&arch, &device);
@@ -258,7 +262,8 @@ impl GanTrainer {
         );
 
         let frozen_d = self.discriminator.clone().no_grad();
-        let g_loss = loss.generator(frozen_d.forward(fake, labels));
+        let seen = self.augmented(fake, STREAM_AUGMENT_G, k - 1);
+        let g_loss = loss.generator(frozen_d.forward(seen, labels));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self
             .optim_g
@@ -290,6 +295,7 @@ impl GanTrainer {
         // One pass over real and fake together: larger matmuls, half the kernel launches.
         let [batch, _] = real_x.dims();
         let both = Tensor::cat(vec![real_x.clone(), fake.clone()], 0);
+        let both = self.augmented(both, STREAM_AUGMENT_D, substep);
         let both_labels = match (real_labels, &fake_labels) {
             (Some(r), Some(f)) => Some(Tensor::cat(vec![r.clone(), f.clone()], 0)),
             _ => None,
@@ -317,7 +323,23 @@ impl GanTrainer {
         (d_loss.detach(), d_real.detach(), d_fake.detach(), gp)
     }
 
+    /// `x` as D sees it: with the configured augmentations (see [`augment`]), drawn from
+    /// `stream` at this step, one choice per image.
+    fn augmented(&self, x: Tensor<2>, stream: u64, substep: u64) -> Tensor<2> {
+        let Some((size, channels)) = self.arch.image_shape() else {
+            return x;
+        };
+        if self.config.augment.is_empty() {
+            return x;
+        }
+        let [batch, _] = x.dims();
+        let mut rng = latent::rng_for(self.config.seed, stream, self.step * 1000 + substep);
+        let params = augment::AugmentParams::draw(&mut rng, batch, size);
+        augment::apply(x, &self.config.augment, &params, size, channels)
+    }
+
     /// WGAN-GP's penalty E[(||grad_x D(x_hat)|| - 1)^2] at random interpolates x_hat.
+    /// The interpolates are not augmented: the penalty keeps D smooth on images as they are.
     ///
     /// burn has no second-order autodiff, so the gradient norm cannot be differentiated
     /// directly. Instead: a first backward pass gives g = grad D(x_hat) as a constant; with

@@ -154,21 +154,22 @@ fn with_manifest(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec
 
 #[test]
 fn checkpoints_from_before_the_average_load_and_train_as_they_did() {
-    // Such a file: no "ema_decay" in its settings, no average section (with decay 0 none is
-    // written).
+    // Such a file: none of the settings added since in its manifest, no average section
+    // (with decay 0 none is written).
     let mut t = trainer(common::tiny_config().with_ema_decay(0.0));
     common::train_on_squares(&mut t, 2);
     let current = weights::save_checkpoint(&t, &manifest(&t)).unwrap();
     let old = with_manifest(&current, |m| {
-        m["train"]
-            .as_object_mut()
-            .unwrap()
-            .remove("ema_decay")
-            .unwrap();
+        let train = m["train"].as_object_mut().unwrap();
+        train.remove("ema_decay").unwrap();
+        train.remove("augment").unwrap();
     });
-    assert!(!String::from_utf8_lossy(&old).contains("ema_decay"));
+    let text = String::from_utf8_lossy(&old);
+    assert!(!text.contains("ema_decay") && !text.contains("augment"));
     let (m, mut resumed, _) = weights::load_checkpoint(&old, "old", &common::cpu(), true).unwrap();
-    assert_eq!(m.train.unwrap().ema_decay, 0.0, "older runs had no average");
+    let settings = m.train.unwrap();
+    assert_eq!(settings.ema_decay, 0.0, "older runs had no average");
+    assert!(settings.augment.is_empty(), "nor augmentations");
     // Without the section the average starts as the generator.
     let live = tensors(&t.live_generator_for_inference());
     assert_same(&tensors(resumed.ema()), &live, "average of an old file");

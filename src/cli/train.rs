@@ -31,6 +31,7 @@ fn spec(args: &TrainArgs) -> TrainSpec {
         label_smoothing: args.label_smoothing,
         seed: args.seed,
         ema_decay: args.ema_decay,
+        augment: args.augment.clone(),
         ..TrainSpec::preset(args.preset)
     }
 }

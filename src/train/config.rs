@@ -3,9 +3,11 @@
 
 use burn::config::Config;
 
+use super::augment::{self, Augmentation};
 use crate::error::{Result, WebganError};
 use crate::limits;
 use crate::loss::GanLoss;
+use crate::model::ArchConfig;
 
 /// Hyperparameters of adversarial training. Defaults follow DCGAN (Radford et al., 2016).
 #[derive(Config, Debug, PartialEq)]
@@ -47,11 +49,18 @@ pub struct TrainConfig {
     /// roughly the last thousand steps, after a warm-up (see `ema`).
     #[config(default = 0.999)]
     pub ema_decay: f64,
+    /// DiffAugment (Zhao et al., 2020): the augmentations applied to every image D sees, real
+    /// and generated, in both steps (see `augment`). None by default: they pay off when the
+    /// data are few (thousands of images), and the presets' data sets are larger.
+    #[config(default = "Vec::new()")]
+    pub augment: Vec<Augmentation>,
 }
 
 impl TrainConfig {
-    /// Refuses absurd values with a message instead of training into NaNs.
-    pub fn validate(&self) -> Result<()> {
+    /// Refuses absurd values, and settings that do not fit the model `arch`, with a message
+    /// instead of training into NaNs.
+    pub fn validate(&self, arch: &ArchConfig) -> Result<()> {
+        augment::check(&self.augment, arch)?;
         limits::BATCH_SIZE.check_count(self.batch_size as u64)?;
         limits::LR_G.check(self.lr_g)?;
         limits::LR_D.check(self.lr_d)?;
@@ -83,6 +92,7 @@ pub(crate) fn fill_added_settings(config: &mut serde_json::Value) {
     if let Some(fields) = config.as_object_mut() {
         // Before the moving average existed, samples came from the trained generator itself.
         fields.entry("ema_decay").or_insert(serde_json::json!(0.0));
+        fields.entry("augment").or_insert(serde_json::json!([]));
     }
 }
 

@@ -170,7 +170,7 @@ pub fn load_checkpoint(
         .clone()
         .ok_or_else(|| WebganError::bad_weights(what, "checkpoint has no training config"))?;
     config
-        .validate()
+        .validate(&manifest.arch)
         .map_err(|e| WebganError::bad_weights(what, format!("training config: {e}")))?;
     let g_section = file.section(SECTION_GENERATOR, what)?;
     check_section_holds(&manifest, g_section.len(), what)?;
