@@ -39,7 +39,8 @@ pub struct GanTrainer {
     pub config: TrainConfig,
     /// The generator being trained (on the autodiff device). Sampling uses [`Self::ema`].
     pub generator: Generator,
-    /// The moving average of `generator`'s weights (see [`ema`]), on the plain device.
+    /// The moving average of `generator`'s weights (see the `ema` module), on the plain
+    /// device.
     ema: Generator,
     pub discriminator: Discriminator,
     optim_g: ModuleOptimizer,
