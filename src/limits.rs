@@ -98,6 +98,9 @@ pub const BETA2: Limit = Limit::real("beta2", 0.0, 0.99999);
 pub const D_STEPS: Limit = Limit::int("d_steps", 1, 20);
 pub const LABEL_SMOOTHING: Limit = Limit::real("label_smoothing", 0.0, 0.5);
 pub const GP_WEIGHT: Limit = Limit::real("gp_weight", 0.0, 1000.0);
+/// 0 turns the generator's moving average off; below 1, or it would never move. Past 0.99999
+/// its horizon (100k steps) exceeds any run this project trains.
+pub const EMA_DECAY: Limit = Limit::real("ema_decay", 0.0, 0.99999);
 /// Seeds stay within 32 bits so the page (JavaScript numbers) can hold every one exactly.
 pub const SEED: Limit = Limit::int("seed", 0, u32::MAX);
 pub const LATENT_DIM: Limit = Limit::int("latent_dim", 1, 1024);
@@ -111,7 +114,7 @@ pub const TOY_HIDDEN: Limit = Limit::int("hidden", 1, 4096);
 pub const TOY_LAYERS: Limit = Limit::int("layers", 1, 16);
 
 /// The limits a training spec's fields obey, in the order a form shows them.
-pub const TRAINING: [Limit; 12] = [
+pub const TRAINING: [Limit; 13] = [
     LR_G,
     LR_D,
     BATCH_SIZE,
@@ -121,6 +124,7 @@ pub const TRAINING: [Limit; 12] = [
     SEED,
     LABEL_SMOOTHING,
     GP_WEIGHT,
+    EMA_DECAY,
     IMAGE_SIZE,
     N_CLASSES,
     CLASS_EMBED_DIM,

@@ -9,6 +9,7 @@ use crate::loss::GanLoss;
 use crate::model::{ArchConfig, ImageGanConfig};
 use crate::presets::Preset;
 use crate::train::TrainConfig;
+use crate::train::augment::Augmentation;
 
 /// A preset and the settings that override its defaults. Every field but `preset` is
 /// optional; in JSON unknown fields are refused, so a typo never trains with a default.
@@ -24,6 +25,10 @@ pub struct TrainSpec {
     pub d_steps: Option<usize>,
     pub label_smoothing: Option<f32>,
     pub seed: Option<u64>,
+    /// Decay of the generator's moving average (0: off).
+    pub ema_decay: Option<f64>,
+    /// DiffAugment's augmentations, e.g. `["color", "translation", "cutout"]`.
+    pub augment: Option<Vec<Augmentation>>,
     /// Architecture overrides. For the image presets, a data set of another shape (the page's
     /// "your own files") sets `image_size`, `channels` and `n_classes` from the data.
     pub latent_dim: Option<usize>,
@@ -51,6 +56,8 @@ impl TrainSpec {
             d_steps: None,
             label_smoothing: None,
             seed: None,
+            ema_decay: None,
+            augment: None,
             latent_dim: None,
             width: None,
             image_size: None,
@@ -98,8 +105,12 @@ impl TrainSpec {
         config.d_steps = self.d_steps.unwrap_or(config.d_steps);
         config.label_smoothing = self.label_smoothing.unwrap_or(config.label_smoothing);
         config.seed = self.seed.unwrap_or(config.seed);
+        config.ema_decay = self.ema_decay.unwrap_or(config.ema_decay);
+        if let Some(augment) = &self.augment {
+            config.augment = augment.clone();
+        }
         arch.validate()?;
-        config.validate()?;
+        config.validate(&arch)?;
         Ok((arch, config))
     }
 
@@ -114,6 +125,8 @@ impl TrainSpec {
             d_steps: Some(config.d_steps),
             label_smoothing: Some(config.label_smoothing),
             seed: Some(config.seed),
+            ema_decay: Some(config.ema_decay),
+            augment: Some(config.augment.clone()),
             latent_dim: Some(arch.latent_dim()),
             ..TrainSpec::preset(preset)
         };
@@ -162,6 +175,14 @@ mod tests {
             (r#"{"preset":"ring","batch_size":0}"#, "batch_size"),
             (r#"{"preset":"ring","d_steps":21}"#, "d_steps"),
             (r#"{"preset":"ring","lr_g":0}"#, "lr_g"),
+            (r#"{"preset":"digits","ema_decay":1}"#, "ema_decay"),
+            (r#"{"preset":"digits","ema_decay":-0.5}"#, "ema_decay"),
+            (r#"{"preset":"ring","augment":["cutout"]}"#, "augment"),
+            (
+                r#"{"preset":"digits","augment":["color","color"]}"#,
+                "augment",
+            ),
+            (r#"{"preset":"digits","augment":["zoom"]}"#, "zoom"),
             (r#"{"preset":"digits","latent_dim":5000}"#, "latent_dim"),
             (r#"{"preset":"digits","width":100000}"#, "width"),
             (r#"{"preset":"ring","bacth_size":8}"#, "bacth_size"),

@@ -1,9 +1,11 @@
 //! The wgpu backend (Vulkan natively; lavapipe on a CPU-only machine) computes what the CPU
-//! backends compute, from the same weights. Skipped, loudly, when no adapter exists.
+//! backends compute, from the same weights, in inference and in training (the moving average and
+//! the augmentations included). Skipped, loudly, when no adapter exists.
 
 mod common;
 
 use webgan::backend::{self, BackendKind};
+use webgan::burn::tensor::Device;
 use webgan::inference::Sampler;
 use webgan::latent;
 use webgan::presets::Preset;
@@ -52,20 +54,29 @@ fn ndarray_agrees_with_flex() {
     assert!(d < TOLERANCE, "ndarray vs flex: max diff {d}");
 }
 
-#[test]
-fn wgpu_generator_agrees_with_flex() {
-    // CI installs Mesa's lavapipe (scripts/setup.sh), so a missing adapter there is a
-    // failure. A developer machine without any Vulkan driver may opt out, loudly.
-    let device = match backend::open(BackendKind::Wgpu) {
-        Ok(d) => d,
+/// The wgpu device. CI installs Mesa's lavapipe (scripts/setup.sh), so a missing adapter
+/// there is a failure. A developer machine without any Vulkan driver may opt out, loudly.
+/// Opened once per process: wgpu refuses a second runtime while tests run in parallel.
+fn wgpu_device(test: &str) -> Option<Device> {
+    static WGPU: std::sync::OnceLock<Result<Device, String>> = std::sync::OnceLock::new();
+    let opened = WGPU.get_or_init(|| backend::open(BackendKind::Wgpu).map_err(|e| e.to_string()));
+    match opened.clone() {
+        Ok(d) => Some(d),
         Err(e) if std::env::var_os("WEBGAN_NO_GPU_TESTS").is_some() => {
-            eprintln!("wgpu agreement test not run (WEBGAN_NO_GPU_TESTS is set): {e}");
-            return;
+            eprintln!("{test} not run (WEBGAN_NO_GPU_TESTS is set): {e}");
+            None
         }
         Err(e) => panic!(
             "no wgpu adapter ({e}); install Mesa's Vulkan drivers (scripts/setup.sh does), or \
              set WEBGAN_NO_GPU_TESTS=1 to leave this test out on purpose"
         ),
+    }
+}
+
+#[test]
+fn wgpu_generator_agrees_with_flex() {
+    let Some(device) = wgpu_device("wgpu agreement test") else {
+        return;
     };
     let bytes = generator_bytes();
     let flex = Sampler::load(&bytes, "g", &common::cpu()).unwrap();
@@ -86,4 +97,48 @@ fn wgpu_generator_agrees_with_flex() {
             "wgpu (matmul convs: {matmul}) vs flex: max diff {d}"
         );
     }
+}
+
+#[test]
+fn wgpu_trains_the_average_through_augmentations_as_flex_does() {
+    let Some(device) = wgpu_device("wgpu training test") else {
+        return;
+    };
+    use webgan::train::augment::Augmentation::*;
+    let config =
+        common::tiny_config()
+            .with_ema_decay(0.9)
+            .with_augment(vec![Color, Translation, Cutout]);
+    let arch = common::tiny_image_arch();
+    // The same initial weights on both (each backend's RNG draws its own).
+    let init = GanTrainer::new(arch.clone(), config.clone(), &common::cpu()).unwrap();
+    let on = |device: &Device| {
+        let mut t = GanTrainer::from_parts(
+            arch.clone(),
+            config.clone(),
+            init.generator.clone(),
+            init.discriminator.clone(),
+            0,
+            device,
+        );
+        let stats = common::train_on_squares(&mut t, 3);
+        let manifest = Manifest::new(FileKind::Generator, arch.clone(), "t", 3);
+        let sampler = Sampler::from_generator(manifest, t.generator_for_inference(), device);
+        let samples = sampler
+            .generate(
+                latent::batch_for_seed(3, 6, 8),
+                Some(vec![0, 1, 2, 0, 1, 2]),
+            )
+            .unwrap();
+        (stats, samples)
+    };
+    let (flex_stats, flex_samples) = on(&common::cpu());
+    let (gpu_stats, gpu_samples) = on(&device);
+    for (a, b) in flex_stats.iter().zip(&gpu_stats) {
+        let d = (a.d_loss - b.d_loss).abs().max((a.g_loss - b.g_loss).abs());
+        assert!(d < TOLERANCE, "step {}: {a:?} vs {b:?}", a.step);
+    }
+    let d = max_diff(&flex_samples, &gpu_samples);
+    println!("wgpu vs flex after 3 augmented steps: samples of the average differ by {d:.2e}");
+    assert!(d < TOLERANCE, "max diff {d}");
 }

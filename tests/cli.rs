@@ -182,6 +182,39 @@ fn bad_input_gives_clear_errors_and_a_failing_exit_code() {
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("lr_g"));
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "ring",
+        "--steps",
+        "1",
+        "--ema-decay",
+        "1",
+        "--quiet",
+        "--out",
+        dir.join("r").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ema_decay"));
+    // The flag parses (comma-separated), and 2-D models refuse image augmentations.
+    let o = webgan(&[
+        "train",
+        "--preset",
+        "ring",
+        "--steps",
+        "1",
+        "--augment",
+        "color,cutout",
+        "--quiet",
+        "--out",
+        dir.join("r").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("augment") && err.contains("2-D points"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

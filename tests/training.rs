@@ -28,9 +28,10 @@ fn d_loss_on(trainer: &GanTrainer, x: &[f32], y: &[i64], loss: GanLoss) -> f32 {
         webgan::burn::tensor::TensorData::new(y.to_vec(), [n]),
         &device,
     );
+    // The generator D is trained against, not its moving average.
     let sampler = Sampler::from_generator(
         Manifest::new(FileKind::Generator, trainer.arch.clone(), "t", 0),
-        trainer.generator_for_inference(),
+        trainer.live_generator_for_inference(),
         &device,
     );
     let fake = sampler

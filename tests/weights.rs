@@ -32,7 +32,7 @@ fn generator_round_trip_is_bit_exact() {
     let loaded = Sampler::load(&bytes, "gen", &device).unwrap();
     assert_eq!(loaded.manifest.kind, FileKind::Generator);
     assert_eq!(loaded.manifest.dataset, "test-squares");
-    let original = Sampler::from_generator(manifest(&t), t.generator_for_inference(), &device);
+    let original = Sampler::from_generator(manifest(&t), t.live_generator_for_inference(), &device);
     let z = latent::batch_for_seed(4, 6, 8);
     let labels = Some(vec![0, 1, 2, 0, 1, 2]);
     assert_eq!(

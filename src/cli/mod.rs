@@ -14,6 +14,7 @@ use crate::backend::BackendKind;
 use crate::error::Result;
 use crate::loss::GanLoss;
 use crate::presets::Preset;
+use crate::train::augment::Augmentation;
 
 /// GANs that run, and learn, in a web page: the native trainer, sampler and benchmark.
 ///
@@ -161,6 +162,14 @@ pub struct TrainArgs {
     /// Seed for weights, noise and data order.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Decay of the moving average of the generator's weights that samples and exports use
+    /// [default 0.999; 0 (off) for the toy presets]. 0 turns it off.
+    #[arg(long)]
+    pub ema_decay: Option<f64>,
+    /// DiffAugment: augmentations of every image D sees, real and generated, comma-separated
+    /// (e.g. color,translation,cutout) [default: none]. Helps when the data are few.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub augment: Option<Vec<Augmentation>>,
     /// Where tensors run.
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendKind,

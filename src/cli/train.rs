@@ -30,6 +30,8 @@ fn spec(args: &TrainArgs) -> TrainSpec {
         d_steps: args.d_steps,
         label_smoothing: args.label_smoothing,
         seed: args.seed,
+        ema_decay: args.ema_decay,
+        augment: args.augment.clone(),
         ..TrainSpec::preset(args.preset)
     }
 }

@@ -9,6 +9,7 @@
 //! returns [`WebganError::Diverged`]; the caller stops and shows the reason. Training again
 //! from there is the user's call (e.g. with a lower learning rate).
 
+mod fit;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 pub use watch::Quality;
 
+use self::fit::{check_labels, fill_shape_from};
 use crate::data::{Batcher, Dataset, TrainingData};
 use crate::error::{Result, WebganError};
 use crate::inference::read_floats_async;
@@ -53,6 +55,7 @@ pub struct TrainingRun {
 /// extra set of weights on the device, not a copy.
 struct Snapshot {
     generator: Generator,
+    ema: Generator,
     discriminator: Discriminator,
     optimizers: (ModuleOptimizer, ModuleOptimizer),
     step: u64,
@@ -245,6 +248,7 @@ impl TrainingRun {
     fn rollback(&mut self, error: WebganError) -> WebganError {
         let s = &self.last_good;
         self.trainer.generator = s.generator.clone();
+        self.trainer.set_ema(s.ema.clone());
         self.trainer.discriminator = s.discriminator.clone();
         self.trainer
             .set_optimizers(s.optimizers.0.clone(), s.optimizers.1.clone());
@@ -252,8 +256,9 @@ impl TrainingRun {
         error
     }
 
-    /// The generator's output on the watched latent batch: images channels-last (laid out in
-    /// [`Self::watched_columns`] columns), or x,y pairs.
+    /// The sampled generator's output (the moving average of its weights, see
+    /// [`GanTrainer::generator_for_inference`]) on the watched latent batch: images
+    /// channels-last (laid out in [`Self::watched_columns`] columns), or x,y pairs.
     pub async fn samples(&self) -> Result<Vec<f32>> {
         let g = self.trainer.generator_for_inference();
         let out = g.forward(self.watched_z.clone(), self.watched_labels.clone());
@@ -272,13 +277,15 @@ impl TrainingRun {
         m
     }
 
-    /// A generator file, as `webgan sample` and the Generate view load.
+    /// A generator file, as `webgan sample` and the Generate view load: the generator that
+    /// is sampled, i.e. the moving average of the trained one's weights.
     pub async fn export_generator(&self) -> Result<Vec<u8>> {
         let m = self.manifest(FileKind::Generator);
+        let g = self.trainer.generator_for_inference();
         if self.sync_reads {
-            weights::save_generator(&self.trainer.generator, &m)
+            weights::save_generator(&g, &m)
         } else {
-            weights::save_generator_async(&self.trainer.generator, &m).await
+            weights::save_generator_async(&g, &m).await
         }
     }
 
@@ -338,77 +345,12 @@ fn preset_of(manifest: &Manifest) -> Preset {
     })
 }
 
-/// Image presets: the data decides the image shape and the classes, unless the spec says
-/// otherwise, in which case they must agree.
-fn fill_shape_from(spec: &mut TrainSpec, data: &Dataset) -> Result<()> {
-    let ArchConfig::Image(_) = spec.preset.arch() else {
-        return Ok(());
-    };
-    let channels = data.channels;
-    let pixels = data.sample_len / channels.max(1);
-    let side = (pixels as f64).sqrt().round() as usize;
-    if side * side * channels != data.sample_len {
-        return Err(WebganError::bad_data(
-            &data.name,
-            format!(
-                "{}-value samples are not square {channels}-channel images",
-                data.sample_len
-            ),
-        ));
-    }
-    let classes = match &data.labels {
-        Some(l) => l.iter().copied().max().map_or(0, |m| m.max(0) as usize + 1),
-        None => 0,
-    };
-    for (name, set, found) in [
-        ("image_size", spec.image_size, side),
-        ("channels", spec.channels, channels),
-        ("n_classes", spec.n_classes, classes),
-    ] {
-        if set.is_some_and(|v| v != found) {
-            return Err(WebganError::invalid(
-                name,
-                set.unwrap_or_default(),
-                format!("the data set {} has {found}", data.name),
-            ));
-        }
-    }
-    spec.image_size = Some(side);
-    spec.channels = Some(channels);
-    spec.n_classes = Some(classes);
-    Ok(())
-}
-
-/// Labels are present exactly when the model is conditional, and within its classes.
-fn check_labels(data: &TrainingData, n_classes: usize) -> Result<()> {
-    let TrainingData::Samples(d) = data else {
-        return Ok(());
-    };
-    match (&d.labels, n_classes) {
-        (_, 0) => Ok(()),
-        (None, _) => Err(WebganError::bad_data(
-            &d.name,
-            "a conditional model needs a label for every image",
-        )),
-        (Some(l), k) => match l.iter().find(|&&c| c < 0 || c as usize >= k) {
-            Some(bad) => Err(WebganError::bad_data(
-                &d.name,
-                format!("label {bad} outside 0..{k}"),
-            )),
-            None if l.len() != d.len() => Err(WebganError::bad_data(
-                &d.name,
-                format!("{} labels for {} images", l.len(), d.len()),
-            )),
-            None => Ok(()),
-        },
-    }
-}
-
 impl Snapshot {
     fn of(t: &GanTrainer) -> Snapshot {
         let (og, od) = t.optimizers();
         Snapshot {
             generator: t.generator.clone(),
+            ema: t.ema().clone(),
             discriminator: t.discriminator.clone(),
             optimizers: (og.clone(), od.clone()),
             step: t.step,

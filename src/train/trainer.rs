@@ -1,21 +1,27 @@
-//! [`GanTrainer`]: the networks, their optimizers and the step (feature `train`).
+//! [`GanTrainer`]: the networks, their optimizers, the generator's moving average and the step
+//! (feature `train`: the generation-only build has none of it).
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::{RealBatch, StepStats, TrainConfig};
+use super::{RealBatch, StepStats, TrainConfig, augment, ema};
 use crate::error::{Result, WebganError};
 use crate::latent;
 use crate::loss::GanLoss;
 use crate::model::{ArchConfig, Discriminator, Generator};
 
-/// Everything that changes during training: both networks, both optimizers, the step count.
+/// Everything that changes during training: both networks, both optimizers, the moving
+/// average of the generator, the step count.
 pub struct GanTrainer {
     pub arch: ArchConfig,
     pub config: TrainConfig,
+    /// The generator being trained (on the autodiff device). Sampling uses [`Self::ema`].
     pub generator: Generator,
+    /// The moving average of `generator`'s weights (see the `ema` module), on the plain
+    /// device.
+    ema: Generator,
     pub discriminator: Discriminator,
     optim_g: ModuleOptimizer,
     optim_d: ModuleOptimizer,
@@ -30,6 +36,9 @@ pub struct GanTrainer {
 const STREAM_Z: u64 = 1;
 const STREAM_LABELS: u64 = 2;
 const STREAM_GP: u64 = 3;
+/// DiffAugment's choices for what D sees in D steps and in the G step.
+const STREAM_AUGMENT_D: u64 = 4;
+const STREAM_AUGMENT_G: u64 = 5;
 
 /// Step of the central difference in WGAN-GP's penalty (see [`GanTrainer::gradient_penalty`]).
 const GP_DIFF_STEP: f32 = 1e-2;
@@ -39,7 +48,7 @@ impl GanTrainer {
     /// adds autodiff itself).
     pub fn new(arch: ArchConfig, config: TrainConfig, device: &Device) -> Result<Self> {
         arch.validate()?;
-        config.validate()?;
+        config.validate(&arch)?;
         let device = device.clone().autodiff();
         device.seed(config.seed);
         let generator = Generator::new(&arch, &device);
@@ -70,8 +79,10 @@ impl GanTrainer {
             .with_epsilon(1e-8);
         // valid() detaches the parameters from any graph, so that on the autodiff device they
         // are fresh leaves whatever produced them (a record, an edit, another trainer).
+        let generator = generator.valid().to_device(&device).train();
         GanTrainer {
-            generator: generator.valid().to_device(&device).train(),
+            ema: generator.valid(),
+            generator,
             discriminator: discriminator.valid().to_device(&device).train(),
             optim_g: adam.init(),
             optim_d: adam.init(),
@@ -85,6 +96,7 @@ impl GanTrainer {
     /// Computes convolutions through matmul (for backends with slow convolution kernels).
     pub fn set_matmul_convs(&mut self, on: bool) {
         self.generator.set_matmul_convs(on);
+        self.ema.set_matmul_convs(on);
         self.discriminator.set_matmul_convs(on);
     }
 
@@ -102,9 +114,28 @@ impl GanTrainer {
         self.optim_d = optim_d;
     }
 
-    /// The generator for inference: batch norm switched to its running statistics.
+    /// The generator to sample from: the moving average of the trained generator's weights
+    /// (the generator itself when `ema_decay` is 0), batch norm on its running statistics.
     pub fn generator_for_inference(&self) -> Generator {
+        // valid() hands out fresh running-state cells, which callers may move or map freely.
+        self.ema.valid()
+    }
+
+    /// The generator being trained, for inference (what [`Self::generator_for_inference`]
+    /// averages).
+    pub fn live_generator_for_inference(&self) -> Generator {
         self.generator.valid()
+    }
+
+    /// The moving average as stored (for checkpoints and rollback).
+    pub fn ema(&self) -> &Generator {
+        &self.ema
+    }
+
+    /// Replaces the moving average (a checkpoint's, or a rollback's); moved to the plain
+    /// device.
+    pub fn set_ema(&mut self, ema: Generator) {
+        self.ema = ema.valid().to_device(&self.device.clone().inner());
     }
 
     fn upload(&self, values: Vec<f32>, shape: [usize; 2]) -> Tensor<2> {
@@ -212,11 +243,13 @@ impl GanTrainer {
         );
 
         let frozen_d = self.discriminator.clone().no_grad();
-        let g_loss = loss.generator(frozen_d.forward(fake, labels));
+        let seen = self.augmented(fake, STREAM_AUGMENT_G, k - 1);
+        let g_loss = loss.generator(frozen_d.forward(seen, labels));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self
             .optim_g
             .step(self.config.lr_g, self.generator.clone(), grads);
+        self.ema = ema::updated(&self.ema, &self.generator, self.config.ema_decay, self.step)?;
 
         self.step += 1;
         let values = Tensor::cat(vec![d_loss, g_loss, d_real, d_fake, gp], 0)
@@ -243,6 +276,7 @@ impl GanTrainer {
         // One pass over real and fake together: larger matmuls, half the kernel launches.
         let [batch, _] = real_x.dims();
         let both = Tensor::cat(vec![real_x.clone(), fake.clone()], 0);
+        let both = self.augmented(both, STREAM_AUGMENT_D, substep);
         let both_labels = match (real_labels, &fake_labels) {
             (Some(r), Some(f)) => Some(Tensor::cat(vec![r.clone(), f.clone()], 0)),
             _ => None,
@@ -270,7 +304,23 @@ impl GanTrainer {
         (d_loss.detach(), d_real.detach(), d_fake.detach(), gp)
     }
 
+    /// `x` as D sees it: with the configured augmentations (see [`augment`]), drawn from
+    /// `stream` at this step, one choice per image.
+    fn augmented(&self, x: Tensor<2>, stream: u64, substep: u64) -> Tensor<2> {
+        let Some((size, channels)) = self.arch.image_shape() else {
+            return x;
+        };
+        if self.config.augment.is_empty() {
+            return x;
+        }
+        let [batch, _] = x.dims();
+        let mut rng = latent::rng_for(self.config.seed, stream, self.step * 1000 + substep);
+        let params = augment::AugmentParams::draw(&mut rng, batch, size);
+        augment::apply(x, &self.config.augment, &params, size, channels)
+    }
+
     /// WGAN-GP's penalty E[(||grad_x D(x_hat)|| - 1)^2] at random interpolates x_hat.
+    /// The interpolates are not augmented: the penalty keeps D smooth on images as they are.
     ///
     /// burn has no second-order autodiff, so the gradient norm cannot be differentiated
     /// directly. Instead: a first backward pass gives g = grad D(x_hat) as a constant; with

@@ -40,8 +40,9 @@ pub struct Manifest {
     pub dataset: String,
     /// Training steps completed.
     pub steps: u64,
-    /// The training configuration (always present in checkpoints).
-    #[serde(default)]
+    /// The training configuration (always present in checkpoints). Settings added since a
+    /// file was written read as that file's run trained (see `train::config`).
+    #[serde(default, deserialize_with = "crate::train::deserialize_any_version")]
     pub train: Option<TrainConfig>,
     /// Quality figures measured on the model, by name.
     #[serde(default)]
@@ -147,7 +148,6 @@ impl WeightsFile {
             .ok_or_else(|| WebganError::bad_weights(what, format!("has no {name} section")))
     }
 
-    #[cfg(feature = "train")]
     pub(crate) fn has_section(&self, name: &str) -> bool {
         self.sections.iter().any(|(n, _)| n == name)
     }

@@ -10,7 +10,7 @@ use super::container::Manifest;
 use super::container::{FileKind, encode, record_bytes};
 use super::networks::save_generator;
 #[cfg(feature = "train")]
-use super::networks::{SECTION_DISCRIMINATOR, SECTION_GENERATOR};
+use super::networks::{SECTION_DISCRIMINATOR, SECTION_GENERATOR, SECTION_GENERATOR_EMA, saves_ema};
 use crate::error::{Result, WebganError};
 #[cfg(feature = "train")]
 use crate::model::Discriminator;
@@ -29,9 +29,9 @@ pub async fn save_generator_async(generator: &Generator, manifest: &Manifest) ->
     save_generator(&host, manifest)
 }
 
-/// A weights-only checkpoint (generator, discriminator, step; no Adam state), written from any
-/// device. Resuming it restarts Adam's moment estimates: the browser's export, because burn
-/// reads optimizer state only synchronously.
+/// A weights-only checkpoint (generator, its moving average, discriminator, step; no Adam
+/// state), written from any device. Resuming it restarts Adam's moment estimates: the
+/// browser's export, because burn reads optimizer state only synchronously.
 #[cfg(feature = "train")]
 pub async fn save_checkpoint_weights_async(
     trainer: &GanTrainer,
@@ -57,12 +57,23 @@ pub async fn save_checkpoint_weights_async(
         Discriminator::new(&trainer.arch, &cpu),
     )
     .await?;
+    let ema = match saves_ema(trainer) {
+        true => {
+            let host = to_host_async(trainer.ema().clone(), Generator::new(&trainer.arch, &cpu));
+            Some(record_bytes(host.await?, "generator average")?)
+        }
+        false => None,
+    };
     let g = record_bytes(g, "generator")?;
     let d = record_bytes(d, "discriminator")?;
-    encode(
-        &manifest,
-        &[(SECTION_GENERATOR, &g), (SECTION_DISCRIMINATOR, &d)],
-    )
+    let mut sections = vec![
+        (SECTION_GENERATOR, g.as_slice()),
+        (SECTION_DISCRIMINATOR, d.as_slice()),
+    ];
+    if let Some(ema) = &ema {
+        sections.push((SECTION_GENERATOR_EMA, ema));
+    }
+    encode(&manifest, &sections)
 }
 
 /// Copies `module`'s tensors into `host` (the same architecture, on the CPU), reading each one

@@ -1,5 +1,6 @@
-//! The networks' files: generators (f32 or f16) and full checkpoints (both networks, both
-//! Adam states, the step), read and written synchronously (natively, or on the CPU).
+//! The networks' files: generators (f32 or f16) and full checkpoints (both networks, the
+//! generator's moving average, both Adam states, the step), read and written synchronously
+//! (natively, or on the CPU).
 
 use burn::module::{Module, ModuleMapper, Param};
 #[cfg(feature = "train")]
@@ -19,6 +20,9 @@ use crate::model::size::ModelSize;
 use crate::train::GanTrainer;
 
 pub(crate) const SECTION_GENERATOR: &str = "generator";
+/// The moving average of a checkpoint's generator (see `train::ema`): what sampling from a
+/// checkpoint uses. Absent when the run had it off, and in checkpoints older than it.
+pub(crate) const SECTION_GENERATOR_EMA: &str = "generator_ema";
 #[cfg_attr(not(feature = "train"), allow(dead_code))]
 pub(crate) const SECTION_DISCRIMINATOR: &str = "discriminator";
 #[cfg(feature = "train")]
@@ -75,13 +79,20 @@ impl ModuleMapper for CastTo {
     }
 }
 
-/// Loads the generator from a generator file or a checkpoint, ready for inference on `device`.
+/// Loads the generator from a generator file or a checkpoint, ready for inference on `device`:
+/// from a checkpoint the moving average of its generator where it has one, as the run that
+/// wrote it sampled.
 pub fn load_generator(bytes: &[u8], what: &str, device: &Device) -> Result<(Manifest, Generator)> {
     let file = decode(bytes, what)?;
-    let section = file.section(SECTION_GENERATOR, what)?;
+    let name = if file.has_section(SECTION_GENERATOR_EMA) {
+        SECTION_GENERATOR_EMA
+    } else {
+        SECTION_GENERATOR
+    };
+    let section = file.section(name, what)?;
     check_section_holds(&file.manifest, section.len(), what)?;
     let fresh = Generator::new(&file.manifest.arch, device);
-    let generator = load_module(fresh, section, what, SECTION_GENERATOR)?;
+    let generator = load_module(fresh, section, what, name)?;
     Ok((file.manifest, generator.valid()))
 }
 
@@ -112,6 +123,10 @@ pub fn save_checkpoint(trainer: &GanTrainer, manifest: &Manifest) -> Result<Vec<
     manifest.arch = trainer.arch.clone();
     let g = record_bytes(trainer.generator.clone(), "generator")?;
     let d = record_bytes(trainer.discriminator.clone(), "discriminator")?;
+    let ema = match saves_ema(trainer) {
+        true => Some(record_bytes(trainer.ema().clone(), "generator average")?),
+        false => None,
+    };
     let (og, od) = trainer.optimizers();
     let og = og
         .into_bytes()
@@ -119,15 +134,23 @@ pub fn save_checkpoint(trainer: &GanTrainer, manifest: &Manifest) -> Result<Vec<
     let od = od
         .into_bytes()
         .map_err(|e| WebganError::bad_weights("optimizer", e.to_string()))?;
-    encode(
-        &manifest,
-        &[
-            (SECTION_GENERATOR, &g),
-            (SECTION_DISCRIMINATOR, &d),
-            (SECTION_OPTIM_G, &og),
-            (SECTION_OPTIM_D, &od),
-        ],
-    )
+    let mut sections = vec![
+        (SECTION_GENERATOR, g.as_slice()),
+        (SECTION_DISCRIMINATOR, d.as_slice()),
+        (SECTION_OPTIM_G, &og[..]),
+        (SECTION_OPTIM_D, &od[..]),
+    ];
+    if let Some(ema) = &ema {
+        sections.push((SECTION_GENERATOR_EMA, ema));
+    }
+    encode(&manifest, &sections)
+}
+
+/// Whether a checkpoint stores the moving average: only when it differs from the generator
+/// (with `ema_decay` 0 it is the generator, and loading copies it from there).
+#[cfg(feature = "train")]
+pub(crate) fn saves_ema(trainer: &GanTrainer) -> bool {
+    trainer.config.ema_decay != 0.0
 }
 
 /// Rebuilds a trainer from a checkpoint, on `device`, continuing at the saved step. Adam's
@@ -159,7 +182,7 @@ pub fn load_checkpoint(
         .clone()
         .ok_or_else(|| WebganError::bad_weights(what, "checkpoint has no training config"))?;
     config
-        .validate()
+        .validate(&manifest.arch)
         .map_err(|e| WebganError::bad_weights(what, format!("training config: {e}")))?;
     let g_section = file.section(SECTION_GENERATOR, what)?;
     check_section_holds(&manifest, g_section.len(), what)?;
@@ -180,6 +203,14 @@ pub fn load_checkpoint(
     )?;
     let mut trainer =
         GanTrainer::from_parts(manifest.arch.clone(), config, g, d, manifest.steps, device);
+    // Without the section (the average was off, or the file predates it) the average starts
+    // as the generator itself, which is what from_parts made.
+    if file.has_section(SECTION_GENERATOR_EMA) {
+        let section = file.section(SECTION_GENERATOR_EMA, what)?;
+        check_section_holds(&manifest, section.len(), what)?;
+        let ema = Generator::new(&manifest.arch, &plain);
+        trainer.set_ema(load_module(ema, section, what, SECTION_GENERATOR_EMA)?);
+    }
     let has_optimizer = file.has_section(SECTION_OPTIM_G) || file.has_section(SECTION_OPTIM_D);
     if !(has_optimizer && restore_optimizer) {
         return Ok((manifest, trainer, false));
