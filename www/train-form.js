@@ -17,8 +17,11 @@ const FIELDS = [
   { id: 'train-latent', key: 'latent_dim', name: 'latent size' },
   { id: 'train-width', key: 'width', name: 'network width' },
   { id: 'train-seed', key: 'seed', name: 'seed' },
+  { id: 'train-ema', key: 'ema_decay', name: 'EMA decay' },
 ];
-export const TRAINING_FIELD_IDS = ['train-dataset', 'train-loss', ...FIELDS.map((f) => f.id)];
+// DiffAugment's policy when its box is ticked (Rust's Augmentation names; the order is Rust's).
+const AUGMENT = ['color', 'translation', 'cutout'];
+export const TRAINING_FIELD_IDS = ['train-dataset', 'train-loss', 'train-augment', ...FIELDS.map((f) => f.id)];
 // The refresh period is the page's own setting (not the trainer's).
 const REFRESH = { id: 'train-refresh', name: '"refresh views every"', limit: { min: 1, max: 100000, integer: true } };
 
@@ -60,6 +63,7 @@ export function readOptions() {
     if (error) errors.push(error);
     else if (value !== undefined) options[field.key] = value;
   }
+  if ($('train-augment').checked) options.augment = AUGMENT;
   return { options, errors };
 }
 
@@ -78,8 +82,8 @@ export function showEffective(options) {
   }
   if (options.loss && [...$('train-loss').options].some((o) => o.value === options.loss)) $('train-loss').value = options.loss;
   const parts = Object.entries(options)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `${k} ${v}`);
+    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('+') : v}`);
   $('train-effective').textContent = parts.length ? `In use: ${parts.join(', ')}` : '';
 }
 
