@@ -9,31 +9,10 @@
 //   BENCH_WARMUP=2     generations / iterations run before counting
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
-import { BASE_ARGS } from './harness.mjs';
+import { BASE_ARGS, countGpuWork } from './harness.mjs';
 
 const WARMUP = Number(process.env.BENCH_WARMUP || 2);
 const HOUR = 60 * 60 * 1000;
-
-// Runs in the page before its scripts: every counted WebGPU call bumps window.gpuWork.
-function instrument() {
-  const counts = { dispatches: 0, submits: 0, commandBuffers: 0, uploads: 0, uploadBytes: 0, readbacks: 0, buffers: 0 };
-  window.gpuWork = counts;
-  const wrap = (proto, name, count) => {
-    const original = proto && proto[name];
-    if (!original) return;
-    proto[name] = function (...args) { count(args); return original.apply(this, args); };
-  };
-  if (!self.GPUComputePassEncoder) return;
-  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => { counts.dispatches += 1; });
-  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroupsIndirect', () => { counts.dispatches += 1; });
-  wrap(GPUQueue.prototype, 'submit', ([buffers]) => { counts.submits += 1; counts.commandBuffers += buffers.length; });
-  wrap(GPUQueue.prototype, 'writeBuffer', ([, , data, , size]) => {
-    counts.uploads += 1;
-    counts.uploadBytes += size ?? data.byteLength ?? 0;
-  });
-  wrap(GPUBuffer.prototype, 'mapAsync', () => { counts.readbacks += 1; });
-  wrap(GPUDevice.prototype, 'createBuffer', () => { counts.buffers += 1; });
-}
 
 // In the page: the crate's own API (pkg/webgan.js), on WebGPU, no UI involved.
 async function measure(warmup) {
@@ -69,7 +48,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('  [page exception]', e.message));
-  await page.addInitScript(instrument);
+  await page.addInitScript(countGpuWork);
   // Any page of the server's origin (this one is a 404): the benchmark imports the module
   // itself, with no UI around it.
   await page.goto(server.url + 'gpu-work');

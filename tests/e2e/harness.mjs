@@ -50,3 +50,26 @@ export async function waitForGenerations(page, count, timeout = 10 * 60 * 1000) 
   if (state === 'error') throw new Error('page error: ' + (await page.textContent('#status')));
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout });
 }
+
+/// For page.addInitScript: wraps the WebGPU API before the page's scripts run, so that every
+/// compute dispatch, queue submit, upload (writeBuffer), read-back (mapAsync) and buffer
+/// created bumps a counter in window.gpuWork (the GPU-work benchmark and its test).
+export function countGpuWork() {
+  const counts = { dispatches: 0, submits: 0, commandBuffers: 0, uploads: 0, uploadBytes: 0, readbacks: 0, buffers: 0 };
+  window.gpuWork = counts;
+  const wrap = (proto, name, count) => {
+    const original = proto && proto[name];
+    if (!original) return;
+    proto[name] = function (...args) { count(args); return original.apply(this, args); };
+  };
+  if (!self.GPUComputePassEncoder) return;
+  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => { counts.dispatches += 1; });
+  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroupsIndirect', () => { counts.dispatches += 1; });
+  wrap(GPUQueue.prototype, 'submit', ([buffers]) => { counts.submits += 1; counts.commandBuffers += buffers.length; });
+  wrap(GPUQueue.prototype, 'writeBuffer', ([, , data, , size]) => {
+    counts.uploads += 1;
+    counts.uploadBytes += size ?? data.byteLength ?? 0;
+  });
+  wrap(GPUBuffer.prototype, 'mapAsync', () => { counts.readbacks += 1; });
+  wrap(GPUDevice.prototype, 'createBuffer', () => { counts.buffers += 1; });
+}

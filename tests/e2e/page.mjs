@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { get } from 'node:http';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
-import { BASE_ARGS, check, finish, launch, echoErrors, waitForGenerations } from './harness.mjs';
+import { BASE_ARGS, check, countGpuWork, finish, launch, echoErrors, waitForGenerations } from './harness.mjs';
 
 const OUT = process.env.E2E_OUT || 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -19,11 +19,15 @@ const GROUPS = (process.env.E2E_PAGE || 'cpu,webgpu').split(',');
 const GENERATION_TIMEOUT = 10 * 60 * 1000; // the first WebGPU call compiles shaders on a CPU
 // A second visit revalidates every file (ETag, 304): headers only. Measured: see the check.
 const SECOND_VISIT_MAX_BYTES = 50_000;
+// Dispatches one 64-digit generation may issue on WebGPU: 26 measured; a regression that
+// splits the layers into many more kernels fails.
+const GENERATION_DISPATCHES_MAX = 40;
 
 async function openPage(server, webgpu, hash = '') {
   const browser = await launch(chromium, webgpu);
   const page = await browser.newPage();
   echoErrors(page);
+  if (webgpu) await page.addInitScript(countGpuWork);
   await page.goto(server.url + 'index.html' + hash);
   return { browser, page };
 }
@@ -75,6 +79,16 @@ async function webgpuChecks(server) {
     assert.ok(s.std > 40, `grid has too little contrast: ${JSON.stringify(s)}`);
     assert.ok(s.bright > 0.03 && s.bright < 0.6, `digits are white strokes on black: ${JSON.stringify(s)}`);
     assert.match(await page.textContent('#status'), /64 samples in \d+ ms/);
+  });
+  // The GPU-work counters (npm run bench:gpu) on one click: today 26 dispatches, 1 read-back.
+  await check('WebGPU: one 64-digit generation is a handful of kernels and a single read-back', async () => {
+    const before = await page.evaluate(() => ({ ...window.gpuWork }));
+    await generateWith(page, 6);
+    const after = await page.evaluate(() => ({ ...window.gpuWork }));
+    const dispatches = after.dispatches - before.dispatches;
+    assert.ok(dispatches >= 1 && dispatches <= GENERATION_DISPATCHES_MAX, `${dispatches} dispatches (bound ${GENERATION_DISPATCHES_MAX})`);
+    assert.equal(after.readbacks - before.readbacks, 1, 'one read-back: the samples');
+    assert.ok(after.uploads - before.uploads <= 4, `uploads: ${after.uploads - before.uploads} (z and labels only; the weights stay)`);
     await page.screenshot({ path: `${OUT}/page-webgpu.png`, fullPage: true });
   });
   await check('the seed reproduces the grid and the URL hash carries it', async () => {
