@@ -297,3 +297,31 @@ pub fn export(args: ExportArgs) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_takes_every_number_of_the_eval_json_with_nested_keys_joined() {
+        let v: serde_json::Value = serde_json::from_str(
+            r#"{"fid": 2.5, "kind": "faces", "per_class_accuracy": [0.9],
+                "memorisation": {"checked": 500},
+                "balance": {"classes": {"labels": ["a"], "generated": [1.0], "tv": 0.25},
+                            "gender": {"tv": 0.125}}}"#,
+        )
+        .unwrap();
+        let mut m = std::collections::BTreeMap::new();
+        scalar_metrics(&v, "", &mut m);
+        let expected = [
+            ("balance_classes_tv", 0.25),
+            ("balance_gender_tv", 0.125),
+            ("fid", 2.5),
+            ("memorisation_checked", 500.0),
+        ];
+        assert_eq!(
+            m.into_iter().collect::<Vec<_>>(),
+            expected.map(|(k, v)| (k.to_string(), v)).to_vec()
+        );
+    }
+}
