@@ -192,9 +192,9 @@ fn print_report(r: &Report, model: &str, classifier: &Manifest) {
 /// The balance tables: one row per category, generated next to real.
 fn print_balance(r: &Report) {
     println!(
-        "  balance: the classifier's predictions on the generated images vs its predictions on \
-         real images (not vs the real labels: it is right on {:.0}% of real images and errs \
-         alike on both)",
+        "  balance: the classifier's predictions on generated images vs its predictions on real \
+         ones, not their labels (it is right on {:.0}% of real images; prediction vs prediction \
+         puts its errors on both sides)",
         r.classifier_accuracy * 100.0
     );
     let b = &r.balance;
