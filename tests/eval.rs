@@ -1,12 +1,17 @@
 //! The quality bar of the shipped digits model, measured with the project's own classifier,
-//! and the evaluation's refusals. (The full report is `webgan eval`; see the README.)
+//! the balance report on tiny data, and the evaluation's refusals. (The full report is
+//! `webgan eval`; see the README.)
 
+use serde_json::Value;
 use webgan::burn::module::{Module, ModuleMapper, Param};
 use webgan::burn::tensor::{Device, Tensor};
-use webgan::eval::{self, classifier::Classifier};
+use webgan::data::Dataset;
+use webgan::eval::{self, classifier::Classifier, faces};
 use webgan::inference::Sampler;
 use webgan::weights::{self, Precision};
 use webgan::{WebganError, shipped};
+
+mod common;
 
 fn classifier(name: &str, device: &Device) -> Classifier {
     let path = format!(
@@ -113,4 +118,143 @@ fn half_precision_files_are_half_the_size_and_generate_the_same_digits() {
         same >= 196,
         "only {same} of 200 digits kept their class at f16"
     );
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// One balance table of the report's JSON: `categories` labels, generated and real shares
+/// that are fractions summing to 1, and their total-variation distance.
+fn check_shares(s: &Value, categories: usize) -> (Vec<f64>, Vec<f64>, f64) {
+    assert_eq!(s["labels"].as_array().unwrap().len(), categories, "{s}");
+    let (generated, real) = (floats(&s["generated"]), floats(&s["real"]));
+    for shares in [&generated, &real] {
+        assert_eq!(shares.len(), categories, "{s}");
+        assert!(shares.iter().all(|x| (0.0..=1.0).contains(x)), "{s}");
+        let sum: f64 = shares.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-9, "shares sum to {sum}: {s}");
+    }
+    let tv = s["tv"].as_f64().unwrap();
+    let half_l1: f64 = 0.5
+        * generated
+            .iter()
+            .zip(&real)
+            .map(|(g, r)| (g - r).abs())
+            .sum::<f64>();
+    assert!(
+        (0.0..=1.0).contains(&tv) && (tv - half_l1).abs() < 1e-9,
+        "{s}"
+    );
+    (generated, real, tv)
+}
+
+/// 20 real digits: a vertical bar whose position is the label, in [-1, 1].
+fn bar_digits() -> Dataset {
+    let n = 20;
+    let mut samples = vec![-1.0f32; n * 784];
+    for i in 0..n {
+        for r in 4..24 {
+            samples[i * 784 + r * 28 + 4 + 2 * (i % 10)] = 1.0;
+        }
+    }
+    Dataset {
+        name: "bars".into(),
+        samples,
+        labels: Some((0..n as i64).map(|i| i % 10).collect()),
+        sample_len: 784,
+        channels: 1,
+    }
+}
+
+#[test]
+fn digits_balance_compares_predicted_class_shares() {
+    let device = Device::flex();
+    let sampler = Sampler::load(shipped::model("digits").unwrap(), "digits", &device).unwrap();
+    let data = bar_digits();
+    let report = eval::evaluate_digits(
+        &sampler,
+        &classifier("digits", &device),
+        &data,
+        &data,
+        50,
+        &device,
+    )
+    .unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    let b = &json["balance"];
+    let (generated, real, _) = check_shares(&b["classes"], 10);
+    // Digits have classes only; gender and age are faces' attributes.
+    assert!(b.get("gender").is_none() && b.get("age").is_none(), "{b}");
+    let covered = generated
+        .iter()
+        .zip(&real)
+        .filter(|(g, r)| *g >= &(0.5 * *r))
+        .count();
+    assert_eq!(
+        json["classes_covered"].as_u64().unwrap() as usize,
+        covered,
+        "{json}"
+    );
+    // The conditional accuracy stays next to the balance.
+    assert!(json["conditional_accuracy"].as_f64().is_some(), "{json}");
+}
+
+/// UTKFace-named JPEGs (`<age>_<gender>_<race>_<date>.jpg.chip.jpg`) across every age bracket
+/// and both genders; their colours differ so the classifier's predictions do too.
+fn write_tiny_faces(dir: &std::path::Path) {
+    for i in 0..60u32 {
+        let (age, gender) = (5 + (i * 7) % 80, i % 2);
+        let img = image::RgbImage::from_fn(16, 16, |x, y| {
+            image::Rgb([(x * 16) as u8, (y * 16) as u8, (i * 4) as u8])
+        });
+        img.save(dir.join(format!("{age}_{gender}_0_2017{i:04}.jpg.chip.jpg")))
+            .unwrap();
+    }
+}
+
+#[test]
+fn faces_balance_reports_gender_and_age_next_to_the_joint_classes() {
+    let device = Device::flex();
+    let dir = common::tmp("eval", "faces");
+    write_tiny_faces(&dir);
+    let sampler = Sampler::load(shipped::model("faces").unwrap(), "faces", &device).unwrap();
+    let (train, held) = faces::load_split(&dir, 64, None).unwrap();
+    let report = faces::evaluate_faces(
+        &sampler,
+        &classifier("faces", &device),
+        32,
+        &train,
+        &held,
+        &device,
+    )
+    .unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    let b = &json["balance"];
+    let (joint_g, joint_r, joint_tv) = check_shares(&b["classes"], faces::CLASSES);
+    let (gender_g, gender_r, gender_tv) = check_shares(&b["gender"], 2);
+    let (age_g, age_r, age_tv) = check_shares(&b["age"], 5);
+    // The marginals are sums over the joint classes (class = gender * 5 + bracket) ...
+    for (shares, joint) in [(&gender_g, &joint_g), (&gender_r, &joint_r)] {
+        for (g, share) in shares.iter().enumerate() {
+            let sum: f64 = joint[g * 5..g * 5 + 5].iter().sum();
+            assert!((share - sum).abs() < 1e-9, "{b}");
+        }
+    }
+    for (shares, joint) in [(&age_g, &joint_g), (&age_r, &joint_r)] {
+        for (a, share) in shares.iter().enumerate() {
+            assert!((share - (joint[a] + joint[a + 5])).abs() < 1e-9, "{b}");
+        }
+    }
+    // ... so neither can be further from real than the joint distribution is.
+    assert!(
+        gender_tv <= joint_tv + 1e-12 && age_tv <= joint_tv + 1e-12,
+        "{b}"
+    );
+    assert_eq!(report.samples, held.len());
+    std::fs::remove_dir_all(&dir).ok();
 }

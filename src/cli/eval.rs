@@ -178,6 +178,7 @@ fn print_report(r: &Report, model: &str, classifier: &Manifest) {
         "  classes covered            {}/{}",
         r.classes_covered, r.classes_total
     );
+    print_balance(r);
     let m = &r.memorisation;
     println!(
         "  memorisation: median nearest-training-image distance {:.3} (generated) vs {:.3} \
@@ -186,6 +187,52 @@ fn print_report(r: &Report, model: &str, classifier: &Manifest) {
         m.median_nn_real_unseen,
         m.fraction_suspiciously_close * 100.0
     );
+}
+
+/// The balance tables: one row per category, generated next to real.
+fn print_balance(r: &Report) {
+    println!(
+        "  balance: the classifier's predictions on generated images vs its predictions on real \
+         ones, not their labels (it is right on {:.0}% of real images; prediction vs prediction \
+         puts its errors on both sides)",
+        r.classifier_accuracy * 100.0
+    );
+    let b = &r.balance;
+    let joint = if b.gender.is_some() {
+        "gender x age"
+    } else {
+        "class"
+    };
+    let tables = [("gender", b.gender.as_ref()), ("age", b.age.as_ref())];
+    for (name, shares) in tables.into_iter().chain([(joint, Some(&b.classes))]) {
+        let Some(s) = shares else { continue };
+        println!("    {name:<14} generated     real");
+        for ((label, g), real) in s.labels.iter().zip(&s.generated).zip(&s.real) {
+            println!(
+                "      {label:<12} {:>8.1}%  {:>6.1}%",
+                g * 100.0,
+                real * 100.0
+            );
+        }
+        println!("      total-variation distance {:.3}", s.tv);
+    }
+}
+
+/// Every number in the eval JSON, nested objects' keys joined by `_` (`memorisation_checked`,
+/// `balance_gender_tv`); lists (per-class figures) stay in the eval output.
+fn scalar_metrics(
+    v: &serde_json::Value,
+    prefix: &str,
+    out: &mut std::collections::BTreeMap<String, f64>,
+) {
+    for (k, val) in v.as_object().into_iter().flatten() {
+        let key = format!("{prefix}{k}");
+        if let Some(x) = val.as_f64() {
+            out.insert(key, x);
+        } else if val.is_object() {
+            scalar_metrics(val, &format!("{key}_"), out);
+        }
+    }
 }
 
 pub fn export(args: ExportArgs) -> Result<()> {
@@ -207,18 +254,7 @@ pub fn export(args: ExportArgs) -> Result<()> {
                 format!("no eval JSON line: {e}"),
             )
         })?;
-        for (k, val) in v.as_object().into_iter().flatten() {
-            if let Some(x) = val.as_f64() {
-                manifest.metrics.insert(k.clone(), x);
-            }
-        }
-        if let Some(mem) = v.get("memorisation").and_then(|m| m.as_object()) {
-            for (k, val) in mem {
-                if let Some(x) = val.as_f64() {
-                    manifest.metrics.insert(format!("memorisation_{k}"), x);
-                }
-            }
-        }
+        scalar_metrics(&v, "", &mut manifest.metrics);
     }
     for note in &args.note {
         let (k, v) = note
@@ -260,4 +296,32 @@ pub fn export(args: ExportArgs) -> Result<()> {
         args.precision
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_takes_every_number_of_the_eval_json_with_nested_keys_joined() {
+        let v: serde_json::Value = serde_json::from_str(
+            r#"{"fid": 2.5, "kind": "faces", "per_class_accuracy": [0.9],
+                "memorisation": {"checked": 500},
+                "balance": {"classes": {"labels": ["a"], "generated": [1.0], "tv": 0.25},
+                            "gender": {"tv": 0.125}}}"#,
+        )
+        .unwrap();
+        let mut m = std::collections::BTreeMap::new();
+        scalar_metrics(&v, "", &mut m);
+        let expected = [
+            ("balance_classes_tv", 0.25),
+            ("balance_gender_tv", 0.125),
+            ("fid", 2.5),
+            ("memorisation_checked", 500.0),
+        ];
+        assert_eq!(
+            m.into_iter().collect::<Vec<_>>(),
+            expected.map(|(k, v)| (k.to_string(), v)).to_vec()
+        );
+    }
 }

@@ -76,7 +76,9 @@ pub struct ClassifierArgs {
 
 /// Measure a generator: FID against real data in the project classifier's feature space (with
 /// the real-vs-real floor), Inception-Score analogue, per-class conditional accuracy, class
-/// coverage and a nearest-neighbour memorisation check. The last line is one JSON object.
+/// coverage, the balance of predicted classes (for faces gender and age) on generated vs real
+/// images with total-variation distances, and a nearest-neighbour memorisation check. The last
+/// line is one JSON object.
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
     /// A generator file, or a shipped model: digits, faces.

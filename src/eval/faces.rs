@@ -6,6 +6,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 
+use super::balance::{Balance, Shares, shares};
 use super::classifier::Classifier;
 use super::stats::Gaussian;
 use super::{Memorisation, Report, check_pairing, generate, memorisation};
@@ -15,9 +16,13 @@ use crate::error::{Result, WebganError};
 use crate::inference::Sampler;
 
 /// Gender (2) x age bracket (5): ten classes that make the classifier learn what faces look
-/// like across the data set's range.
-pub const CLASSES: usize = 10;
+/// like across the data set's range. Class = gender * BRACKETS + bracket.
+pub const CLASSES: usize = GENDERS.len() * BRACKETS;
+/// UTKFace's gender field: 0 male, 1 female.
+const GENDERS: [&str; 2] = ["male", "female"];
+/// Upper ages (inclusive) of every bracket but the last.
 const AGE_BRACKETS: [u32; 4] = [12, 25, 40, 60];
+const BRACKETS: usize = AGE_BRACKETS.len() + 1;
 
 /// The class of a UTKFace file name, or None when the name lacks valid age and gender.
 pub fn class_of(name: &str) -> Option<i64> {
@@ -28,7 +33,41 @@ pub fn class_of(name: &str) -> Option<i64> {
         return None;
     }
     let bracket = AGE_BRACKETS.iter().filter(|&&b| age > b).count() as i64;
-    Some(gender * 5 + bracket)
+    Some(gender * BRACKETS as i64 + bracket)
+}
+
+/// "0-12", "13-25", ..., "61+".
+fn bracket_names() -> Vec<String> {
+    (0..BRACKETS)
+        .map(|b| {
+            let low = if b == 0 { 0 } else { AGE_BRACKETS[b - 1] + 1 };
+            match AGE_BRACKETS.get(b) {
+                Some(high) => format!("{low}-{high}"),
+                None => format!("{low}+"),
+            }
+        })
+        .collect()
+}
+
+/// The classifier's predicted classes on generated and on real faces, with their gender and
+/// age-bracket marginals.
+pub fn balance(predicted: &[usize], real_predicted: &[usize]) -> Balance {
+    let brackets = bracket_names();
+    let labels = (0..CLASSES)
+        .map(|c| format!("{} {}", GENDERS[c / BRACKETS], brackets[c % BRACKETS]))
+        .collect();
+    let classes = Shares::compare(
+        labels,
+        shares(predicted, CLASSES),
+        shares(real_predicted, CLASSES),
+    );
+    let gender = classes.marginal(GENDERS.map(String::from).to_vec(), |c| c / BRACKETS);
+    let age = classes.marginal(brackets, |c| c % BRACKETS);
+    Balance {
+        classes,
+        gender: Some(gender),
+        age: Some(age),
+    }
 }
 
 /// Every 10th face by a hash of its name is held out: a split that does not depend on the
@@ -152,8 +191,7 @@ pub fn evaluate_faces(
         ..held.clone()
     };
     let classifier_accuracy = classifier.accuracy(&held_small, device)?;
-    let pred = judged_fake.predictions();
-    let held_pred = judged_held.predictions();
+    let balance = balance(&judged_fake.predictions(), &judged_held.predictions());
     // Distances to the classifier's training split: held-out faces are distinct photos, so
     // their distances are what "new face" looks like; a copy would sit far closer.
     let memorisation: Memorisation = memorisation(&fake, train, held, 500, device)?;
@@ -164,8 +202,9 @@ pub fn evaluate_faces(
         fid,
         fid_floor,
         fid_ratio: fid / fid_floor.max(1e-12),
-        classes_covered: super::coverage(&pred, &held_pred, CLASSES),
+        classes_covered: balance.classes.covered(),
         classes_total: CLASSES,
+        balance,
         memorisation,
         ..Report::default()
     })
@@ -185,6 +224,26 @@ mod tests {
         assert_eq!(class_of("85_0_3_x.jpg.chip.jpg"), Some(4));
         assert_eq!(class_of("61_3_20170109150557335.jpg.chip.jpg"), None);
         assert_eq!(class_of("garbage.jpg"), None);
+    }
+
+    #[test]
+    fn balance_splits_the_classes_into_gender_and_age() {
+        // Generated: all male 13-25 (class 1); real: half male 13-25, half female 61+ (9).
+        let b = balance(&[1, 1, 1, 1], &[1, 9, 1, 9]);
+        let gender = b.gender.unwrap();
+        assert_eq!(gender.labels, ["male", "female"]);
+        assert_eq!(gender.generated, [1.0, 0.0]);
+        assert_eq!(gender.real, [0.5, 0.5]);
+        assert_eq!(gender.tv, 0.5);
+        let age = b.age.unwrap();
+        assert_eq!(age.labels, ["0-12", "13-25", "26-40", "41-60", "61+"]);
+        assert_eq!(age.generated, [0.0, 1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(age.real, [0.0, 0.5, 0.0, 0.0, 0.5]);
+        assert_eq!(b.classes.labels[9], "female 61+");
+        assert_eq!(b.classes.tv, 0.5);
+        // The labels name the classes that class_of gives the file names.
+        let c = class_of("70_1_0_x.jpg.chip.jpg").unwrap() as usize;
+        assert_eq!(b.classes.labels[c], "female 61+");
     }
 
     #[test]

@@ -4,15 +4,15 @@
 //! digits and MNIST test, with real-vs-real (MNIST train vs test) as the floor; an
 //! Inception-Score analogue; per-class conditional accuracy; class coverage; and a
 //! nearest-neighbour memorisation check against the training set.
+//! Both: the balance of the classifier's predicted classes on generated vs real images.
 //! Faces: the classifier predicts gender x age bracket from UTKFace file names; FID in its
 //! feature space between generated faces and held-out faces the classifier never saw, with
 //! real-vs-real (training-split faces vs held-out faces, same count) as the floor.
 
+pub mod balance;
 pub mod classifier;
 pub mod faces;
 pub mod stats;
-
-use std::collections::BTreeMap;
 
 use burn::tensor::Device;
 use serde::Serialize;
@@ -22,6 +22,7 @@ use crate::error::{Result, WebganError};
 use crate::inference::Sampler;
 use crate::latent;
 use crate::model::ArchConfig;
+use balance::{Balance, Shares};
 use classifier::Classifier;
 use stats::{Gaussian, inception_score, median, nearest_distances, quantile};
 
@@ -48,6 +49,8 @@ pub struct Report {
     /// Classes that get at least half their real share of the generated samples.
     pub classes_covered: usize,
     pub classes_total: usize,
+    /// Predicted classes on generated vs real images (for faces also gender and age).
+    pub balance: Balance,
     pub memorisation: Memorisation,
 }
 
@@ -60,32 +63,6 @@ pub struct Memorisation {
     pub median_nn_real_unseen: f32,
     /// Generated samples closer to a training image than 99% of unseen real images are.
     pub fraction_suspiciously_close: f32,
-}
-
-impl Report {
-    /// Scalars for a weights manifest's `metrics`.
-    pub fn metrics(&self) -> BTreeMap<String, f64> {
-        let mut m = BTreeMap::new();
-        m.insert("fid".into(), self.fid);
-        m.insert("fid_floor".into(), self.fid_floor);
-        m.insert("fid_ratio".into(), self.fid_ratio);
-        m.insert("classifier_accuracy".into(), self.classifier_accuracy);
-        m.insert("classes_covered".into(), self.classes_covered as f64);
-        if let Some(v) = self.conditional_accuracy {
-            m.insert("conditional_accuracy".into(), v);
-        }
-        if let Some(v) = self.min_class_accuracy {
-            m.insert("min_class_accuracy".into(), v);
-        }
-        if let Some(v) = self.inception_score {
-            m.insert("inception_score".into(), v);
-        }
-        m.insert(
-            "memorised_fraction".into(),
-            self.memorisation.fraction_suspiciously_close as f64,
-        );
-        m
-    }
 }
 
 /// Checks that the classifier judges images of the generator's shape.
@@ -128,15 +105,6 @@ pub fn generate(sampler: &Sampler, n: usize, seed: u64) -> Result<(Vec<f32>, Vec
     Ok((out, labels))
 }
 
-/// Classes that receive at least half their real share of predictions.
-fn coverage(pred: &[usize], real_pred: &[usize], classes: usize) -> usize {
-    let share =
-        |p: &[usize], c| p.iter().filter(|&&x| x == c).count() as f64 / p.len().max(1) as f64;
-    (0..classes)
-        .filter(|&c| share(pred, c) >= 0.5 * share(real_pred, c))
-        .count()
-}
-
 /// The digits report: `train` is MNIST train (memorisation reference and FID floor), `test`
 /// MNIST test (FID reference, classifier accuracy).
 pub fn evaluate_digits(
@@ -160,7 +128,16 @@ pub fn evaluate_digits(
     let fid = Gaussian::fit(&judged_fake.features, dim).frechet(&test_gauss);
     let fid_floor = Gaussian::fit(&judged_train.features, dim).frechet(&test_gauss);
     let pred = judged_fake.predictions();
-    let test_pred = judged_test.predictions();
+    let n_classes = judged_fake.n_classes;
+    // The generated digits cycle through the classes as the page's "mixed" grid does.
+    let balance = Balance {
+        classes: Shares::compare(
+            (0..n_classes).map(|c| c.to_string()).collect(),
+            balance::shares(&pred, n_classes),
+            balance::shares(&judged_test.predictions(), n_classes),
+        ),
+        ..Balance::default()
+    };
     let classifier_accuracy = classifier.accuracy(test, device)?;
 
     let (mut conditional, mut per_class, mut min_class) = (None, Vec::new(), None);
@@ -192,8 +169,9 @@ pub fn evaluate_digits(
         conditional_accuracy: conditional,
         per_class_accuracy: per_class,
         min_class_accuracy: min_class,
-        classes_covered: coverage(&pred, &test_pred, judged_fake.n_classes),
-        classes_total: judged_fake.n_classes,
+        classes_covered: balance.classes.covered(),
+        classes_total: n_classes,
+        balance,
         memorisation,
     })
 }
