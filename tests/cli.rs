@@ -360,6 +360,9 @@ fn classifier_and_eval_run_end_to_end_on_tiny_data() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let file = webgan::weights::decode(&std::fs::read(&shipped).unwrap(), "shipped").unwrap();
     assert_eq!(file.manifest.metrics["fid"], fid);
+    // Nested report numbers reach the manifest too, their keys joined by `_`.
+    let tv = file.manifest.metrics["balance_classes_tv"];
+    assert!((0.0..=1.0).contains(&tv), "balance_classes_tv {tv}");
     assert_eq!(file.manifest.provenance["commit"], "abc");
     assert_eq!(file.manifest.provenance["precision"], "f16");
 }
