@@ -234,8 +234,11 @@ async function main() {
   const model = isOption('model', hash.model) && hash.model !== 'file' ? hash.model : 'digits';
   $('model').value = model;
   if (isOption('backend-choice', hash.backend)) $('backend-choice').value = hash.backend;
+  // The weights download while the module compiles and the backend opens.
+  const bytes = fetchModel(model);
+  bytes.catch(() => {}); // awaited below; a failure is reported there, not as unhandled
   await useBackend($('backend-choice').value);
-  loadModel(model, await fetchModel(model));
+  loadModel(model, await bytes);
   if (isOption('digit', hash.class)) $('digit').value = hash.class;
   await generateGrid();
 }
