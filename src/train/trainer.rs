@@ -1,7 +1,7 @@
 //! [`GanTrainer`]: the networks, their optimizers, the generator's moving average and the step
 //! (feature `train`: the generation-only build has none of it).
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -31,6 +31,21 @@ pub struct GanTrainer {
     device: Device,
 }
 
+/// burn's CPU backend keeps one process-wide random generator (what `Device::seed` seeds),
+/// and parameters draw their initial values from it lazily, on first use. Two trainers made at
+/// once on different threads (tests run so) would interleave their draws, and the same seed
+/// would give other weights: each trainer seeds and draws all of its weights under this lock.
+static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Touches every parameter, so that its lazy initial value is drawn now.
+struct DrawNow;
+
+impl ModuleVisitor for DrawNow {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
 /// The noise streams of a step: separate so that, e.g., changing d_steps does not shift the
 /// labels drawn for the generator.
 const STREAM_Z: u64 = 1;
@@ -50,9 +65,15 @@ impl GanTrainer {
         arch.validate()?;
         config.validate(&arch)?;
         let device = device.clone().autodiff();
-        device.seed(config.seed);
-        let generator = Generator::new(&arch, &device);
-        let discriminator = Discriminator::new(&arch, &device);
+        let (generator, discriminator) = {
+            let _drawing = INIT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+            device.seed(config.seed);
+            let generator = Generator::new(&arch, &device);
+            let discriminator = Discriminator::new(&arch, &device);
+            generator.visit(&mut DrawNow);
+            discriminator.visit(&mut DrawNow);
+            (generator, discriminator)
+        };
         Ok(Self::from_parts(
             arch,
             config,
