@@ -25,7 +25,7 @@ build_module() {
   local wasm="$TARGET_DIR/wasm32-unknown-unknown/$PROFILE/webgan.wasm"
   rm -rf "$out.tmp" && wasm-bindgen --target web --out-dir "$out.tmp" "$wasm"
   if [ -n "${SKIP_WASM_OPT:-}" ]; then
-    echo "build-web: SKIP_WASM_OPT set; $out is larger but identical in behaviour" >&2
+    echo "build-web: SKIP_WASM_OPT set: $out without wasm-opt (larger raw, identical in behaviour)" >&2
   elif [ -x node_modules/.bin/wasm-opt ]; then
     # npm's binaryen (Debian's 108 produces modules that fail to instantiate).
     node_modules/.bin/wasm-opt -Os --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
