@@ -10,7 +10,7 @@ use webgan::data::mnist::{self, Split};
 use webgan::directions;
 use webgan::inference::Sampler;
 use webgan::invert::{self, Classes, Inversion, InvertConfig};
-use webgan::latent;
+use webgan::{block_on, latent};
 
 fn digits(kind: BackendKind) -> Sampler {
     let device = backend::open(kind).expect("backend");
@@ -223,16 +223,4 @@ fn real_digits(n: usize, dir: &str) {
         mean_mse,
         invert::rms_error(mean_mse as f32) * 100.0
     );
-}
-
-/// Drives the library's async calls natively (every read can block here).
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
 }

@@ -2,7 +2,7 @@
 //! on WebGPU in a browser, where every read must be awaited; natively every read can block, so
 //! this only polls until the future is ready.
 
-pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     loop {

@@ -7,7 +7,7 @@
 
 pub mod backend;
 #[cfg(not(target_family = "wasm"))]
-pub(crate) mod block;
+mod block;
 pub mod data;
 pub mod directions;
 pub mod error;
@@ -35,6 +35,10 @@ pub mod weights;
 
 pub use burn;
 pub use error::{Result, WebganError};
+
+/// Drives the library's async calls natively (the CLI, tests, examples); see `block`.
+#[cfg(not(target_family = "wasm"))]
+pub use block::block_on;
 
 #[cfg(all(feature = "cli", not(target_family = "wasm")))]
 pub mod cli;

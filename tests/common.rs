@@ -63,18 +63,6 @@ pub fn train_on_squares(
         .collect()
 }
 
-/// Drives one of the library's async calls natively (every read can block here).
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
-}
-
 /// Runs the `webgan` binary built with the tests.
 pub fn webgan(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_webgan"))

@@ -112,7 +112,7 @@ fn a_checkpoint_carries_the_average_and_resumes_it_exactly() {
     let mut straight = trainer(common::tiny_config().with_ema_decay(0.9));
     common::train_on_squares(&mut straight, 3);
     let native = weights::save_checkpoint(&straight, &manifest(&straight)).unwrap();
-    let browser = common::block_on(weights::save_checkpoint_weights_async(
+    let browser = webgan::block_on(weights::save_checkpoint_weights_async(
         &straight,
         &manifest(&straight),
     ))

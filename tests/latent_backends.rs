@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::block_on;
 use webgan::backend::{self, BackendKind};
+use webgan::block_on;
 use webgan::directions;
 use webgan::inference::Sampler;
 use webgan::invert::{Classes, Inversion, InvertConfig};

@@ -8,7 +8,7 @@ use webgan::inference::Sampler;
 use webgan::invert::{self, Classes, Inversion, InvertConfig};
 use webgan::latent;
 mod common;
-use common::block_on;
+use webgan::block_on;
 use webgan::weights;
 
 fn digits() -> Sampler {

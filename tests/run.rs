@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::block_on;
+use webgan::block_on;
 use webgan::data::Dataset;
 use webgan::inference::Sampler;
 use webgan::presets::Preset;

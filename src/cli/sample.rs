@@ -5,7 +5,7 @@ use rand::SeedableRng;
 
 use super::{SampleArgs, write_png};
 use crate::backend;
-use crate::block::block_on;
+use crate::block_on;
 use crate::data::Toy;
 use crate::directions;
 use crate::error::{Result, WebganError};

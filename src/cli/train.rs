@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{TrainArgs, write_png};
 use crate::backend;
-use crate::block::block_on;
+use crate::block_on;
 use crate::data::{Dataset, images, mnist};
 use crate::error::{Result, WebganError};
 use crate::grid;
