@@ -9,3 +9,24 @@ pub mod size;
 pub use config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
 pub use discriminator::Discriminator;
 pub use generator::Generator;
+
+/// Every float tensor of a module, in the module's visiting order, flattened, with its shape:
+/// how the moving average pairs the generator's tensors with its own, and how weights are read
+/// back off WebGPU one tensor at a time.
+pub(crate) fn flat_float_tensors<M: burn::module::Module>(
+    module: &M,
+) -> Vec<(burn::tensor::Tensor<1>, Vec<usize>)> {
+    use burn::module::{ModuleVisitor, Param};
+    use burn::tensor::Tensor;
+    struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val();
+            let shape = t.dims().to_vec();
+            self.0.push((t.reshape([-1]), shape));
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    module.visit(&mut collect);
+    collect.0
+}

@@ -14,7 +14,7 @@
 //! first order, the average of the statistics over the same window, while the generator's
 //! own statistics belong to its latest weights only.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::Tensor;
 
 use crate::error::{Result, WebganError};
@@ -47,10 +47,8 @@ pub fn updated(
         return Ok(live);
     }
     let beta = effective_decay(decay, update);
-    let mut collect = Collect(Vec::new());
-    live.visit(&mut collect);
     let mut blend = Blend {
-        live: collect.0.into_iter(),
+        live: crate::model::flat_float_tensors(&live).into_iter(),
         keep: beta as f32,
         take: (1.0 - beta) as f32,
         mismatch: false,
@@ -64,17 +62,6 @@ pub fn updated(
         ));
     }
     Ok(next)
-}
-
-/// Every float tensor of a module, flattened, with its shape.
-struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
-
-impl ModuleVisitor for Collect {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let t = param.val();
-        let shape = t.dims().to_vec();
-        self.0.push((t.reshape([-1]), shape));
-    }
 }
 
 /// Replaces each float tensor e by `keep * e + take * g`, g the next collected tensor.

@@ -2,7 +2,7 @@
 //! asynchronously into a CPU copy of the module first (burn's `into_record` reads
 //! synchronously, which panics on WebGPU in wasm).
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::container::Manifest;
@@ -79,18 +79,9 @@ pub async fn save_checkpoint_weights_async(
 /// Copies `module`'s tensors into `host` (the same architecture, on the CPU), reading each one
 /// back asynchronously: the only way to get weights off WebGPU in a browser.
 pub async fn to_host_async<M: Module>(module: M, host: M) -> Result<M> {
-    struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
-    impl ModuleVisitor for Collect {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let t = param.val();
-            let shape = t.dims().to_vec();
-            self.0.push((t.reshape([-1]), shape));
-        }
-    }
-    let mut collect = Collect(Vec::new());
-    module.visit(&mut collect);
-    let mut datas = Vec::with_capacity(collect.0.len());
-    for (t, shape) in collect.0 {
+    let tensors = crate::model::flat_float_tensors(&module);
+    let mut datas = Vec::with_capacity(tensors.len());
+    for (t, shape) in tensors {
         let data = t
             .into_data_async()
             .await
