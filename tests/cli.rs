@@ -168,49 +168,20 @@ fn bad_input_gives_clear_errors_and_a_failing_exit_code() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a webgan weights file"));
     assert!(!png.exists(), "no output on failure");
 
-    let o = webgan(&[
-        "train",
-        "--preset",
-        "ring",
-        "--steps",
-        "1",
-        "--lr-g",
-        "5",
-        "--quiet",
-        "--out",
-        dir.join("r").to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("lr_g"));
-    let o = webgan(&[
-        "train",
-        "--preset",
-        "ring",
-        "--steps",
-        "1",
-        "--ema-decay",
-        "1",
-        "--quiet",
-        "--out",
-        dir.join("r").to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("ema_decay"));
+    // One step of ring training with one bad setting: refused, with stderr saying which.
+    let out = dir.join("r");
+    let refused = |setting: &[&str]| {
+        let mut args = vec!["train", "--preset", "ring", "--steps", "1"];
+        args.extend_from_slice(setting);
+        args.extend(["--quiet", "--out", out.to_str().unwrap()]);
+        let o = webgan(&args);
+        assert!(!o.status.success(), "{setting:?} was accepted");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    assert!(refused(&["--lr-g", "5"]).contains("lr_g"));
+    assert!(refused(&["--ema-decay", "1"]).contains("ema_decay"));
     // The flag parses (comma-separated), and 2-D models refuse image augmentations.
-    let o = webgan(&[
-        "train",
-        "--preset",
-        "ring",
-        "--steps",
-        "1",
-        "--augment",
-        "color,cutout",
-        "--quiet",
-        "--out",
-        dir.join("r").to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused(&["--augment", "color,cutout"]);
     assert!(
         err.contains("augment") && err.contains("2-D points"),
         "{err}"
