@@ -21,6 +21,7 @@ fn time(name: &str, mut f: impl FnMut()) {
 }
 
 fn main() {
+    webgan::allocator::keep_freed_memory();
     let dev = Device::flex().autodiff();
     let arch = Preset::Digits.arch();
     let b = 64;

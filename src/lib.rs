@@ -5,6 +5,8 @@
 //! step, [`run::TrainingRun`] for a whole run as both front ends drive it, and [`weights`]
 //! for loading a generator.
 
+#[cfg(not(target_family = "wasm"))]
+pub mod allocator;
 pub mod backend;
 #[cfg(not(target_family = "wasm"))]
 mod block;

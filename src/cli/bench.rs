@@ -113,6 +113,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "digits DCGAN (conditional, 28x28), median of {} runs after a warm-up",
         args.repeats
     );
+    let reference = args.reference.as_deref().map(read_reference).transpose()?;
     let mut lines = Vec::new();
     for kind in kinds {
         match bench_backend(kind, &args.batch, args.repeats) {
@@ -121,8 +122,46 @@ pub fn run(args: BenchArgs) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
-    for line in lines {
+    for line in &lines {
         println!("{line}");
     }
+    if let Some(reference) = reference {
+        print_ratios(&lines, &reference);
+    }
     Ok(())
+}
+
+/// The reference's figures: the last line of the file that is a JSON object.
+fn read_reference(path: &std::path::Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| WebganError::io(path, e))?;
+    text.lines()
+        .rev()
+        .find_map(|line| serde_json::from_str::<serde_json::Value>(line.trim()).ok())
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| {
+            WebganError::invalid(
+                "reference",
+                path.display(),
+                "holds no JSON line (run scripts/torch_reference.py and save what it prints)",
+            )
+        })
+}
+
+/// Each figure both runs measured, as webgan's time over the reference's (below 1: faster).
+fn print_ratios(lines: &[serde_json::Value], reference: &serde_json::Value) {
+    let name = reference["backend"].as_str().unwrap_or("the reference");
+    for line in lines {
+        let Some(fields) = line.as_object() else {
+            continue;
+        };
+        for (key, ours) in fields.iter().filter(|(k, _)| k.ends_with("_ms")) {
+            if let (Some(ours), Some(theirs)) = (ours.as_f64(), reference[key].as_f64()) {
+                println!(
+                    "{:<8} {key:<22} {ours:>9.1} ms vs {name} {theirs:>9.1} ms: {:.2}x",
+                    line["backend"].as_str().unwrap_or("?"),
+                    ours / theirs
+                );
+            }
+        }
+    }
 }

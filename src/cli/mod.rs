@@ -235,10 +235,15 @@ pub struct BenchArgs {
     /// Timed repetitions per measurement (after one warm-up).
     #[arg(long, default_value_t = 5)]
     pub repeats: usize,
+    /// A reference to compare with: the JSON line `scripts/torch_reference.py` prints (saved to
+    /// a file), run on the same machine with the same threads. Prints each figure's ratio to it.
+    #[arg(long)]
+    pub reference: Option<std::path::PathBuf>,
 }
 
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
+    crate::allocator::keep_freed_memory();
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
         Command::Train(args) => train::run(args),

@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::activation::{leaky_relu, relu, softmax};
+use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::data::Dataset;
@@ -15,6 +15,7 @@ use crate::error::{Result, WebganError};
 use crate::inference::read_floats;
 use crate::latent;
 use crate::model::layers::DownConv;
+use crate::model::leaky_relu;
 use crate::weights;
 
 /// Shape of the classifier. Defaults suit 28x28 digits.

@@ -2,13 +2,13 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
-use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Int, Tensor};
 
 use super::config::{ArchConfig, ImageGanConfig, ToyGanConfig};
 use super::layers::{DownConv, dcgan_init};
+use super::leaky_relu;
 
-const LEAK: f64 = 0.2;
+const LEAK: f32 = 0.2;
 
 /// DCGAN discriminator without normalisation layers (so it also serves WGAN-GP, where batch norm
 /// would break the per-sample gradient penalty): 4x4 stride-2 convolutions (as [`DownConv`])

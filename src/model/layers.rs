@@ -4,7 +4,8 @@
 //!
 //! - `native`: burn's own `conv2d` / `conv_transpose2d`. Fastest on `flex` (measured with
 //!   `cargo run --release --example profile_layers`: 26 ms forward+backward for the 128->64
-//!   transposed convolution at batch 64, against 91 ms for the matmul form).
+//!   transposed convolution at batch 64, against 91 ms for the matmul form). When training on
+//!   `flex`, `cpu` computes both layers instead (whole-batch matrix products).
 //! - `matmul`: rewritten exactly as "gather shifted slices, then one matmul", with no
 //!   multiplications by zero, using only slice, cat, reshape, permute and matmul. For backends
 //!   whose convolution kernels are slow but whose matmul is fast: burn 0.22's `ndarray` needs
@@ -67,6 +68,10 @@ impl DownConv {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         if self.matmul {
             return to_nchw(self.forward_matmul(to_nhwc(x)));
+        }
+        #[cfg(feature = "train")]
+        if let Some(y) = super::cpu::down_conv(&x, &self.weight.val(), &self.bias.val()) {
+            return y;
         }
         conv2d(
             x,
@@ -135,6 +140,10 @@ impl UpConv {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         if self.matmul {
             return to_nchw(self.forward_matmul(to_nhwc(x)));
+        }
+        #[cfg(feature = "train")]
+        if let Some(y) = super::cpu::up_conv(&x, &self.weight.val(), &self.bias.val()) {
+            return y;
         }
         conv_transpose2d(
             x,

@@ -1,6 +1,8 @@
 //! The networks: burn modules and their configs, nothing else.
 
 pub mod config;
+#[cfg(feature = "train")]
+mod cpu;
 pub mod discriminator;
 pub mod generator;
 pub mod layers;
@@ -9,6 +11,18 @@ pub mod size;
 pub use config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
 pub use discriminator::Discriminator;
 pub use generator::Generator;
+
+/// LeakyReLU, through `cpu` when training on the CPU backend (one pass each way), else burn's.
+pub fn leaky_relu<const D: usize>(
+    x: burn::tensor::Tensor<D>,
+    slope: f32,
+) -> burn::tensor::Tensor<D> {
+    #[cfg(feature = "train")]
+    if let Some(y) = cpu::leaky_relu(&x, slope) {
+        return y;
+    }
+    burn::tensor::activation::leaky_relu(x, slope as f64)
+}
 
 /// Every float tensor of a module, in the module's visiting order, flattened, with its shape:
 /// how the moving average pairs the generator's tensors with its own, and how weights are read
