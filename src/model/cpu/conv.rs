@@ -390,6 +390,67 @@ mod tests {
         }
     }
 
+    /// Layers chained as in the discriminator and the generator, through LeakyReLU: values
+    /// and the gradients of the input and both weights agree with burn's.
+    #[test]
+    fn chained_layers_match_burn() {
+        let dev = Device::flex().autodiff();
+        let normal = Distribution::Normal(0., 1.);
+        for up in [false, true] {
+            let (c0, c1, c2, side) = if up { (6, 4, 3, 3) } else { (3, 5, 4, 8) };
+            let x = Tensor::<4>::random([5, c0, side, side], normal, &dev).require_grad();
+            let shape = |a, b| if up { [a, b, 4, 4] } else { [b, a, 4, 4] };
+            let w1 = Tensor::<4>::random(shape(c0, c1), normal, &dev).require_grad();
+            let w2 = Tensor::<4>::random(shape(c1, c2), normal, &dev).require_grad();
+            let (b1, b2) = (
+                Tensor::<1>::zeros([c1], &dev),
+                Tensor::<1>::zeros([c2], &dev),
+            );
+            let burn_layer = |x: Tensor<4>, w: &Tensor<4>, b: &Tensor<1>| {
+                let (w, b) = (w.clone(), Some(b.clone()));
+                if up {
+                    conv_transpose2d(
+                        x,
+                        w,
+                        b,
+                        ConvTransposeOptions::new([2, 2], [1, 1], [0, 0], [1, 1], 1),
+                    )
+                } else {
+                    conv2d(x, w, b, ConvOptions::new([2, 2], [1, 1], [1, 1], 1))
+                }
+            };
+            let our_layer = |x: Tensor<4>, w: &Tensor<4>, b: &Tensor<1>| {
+                let y = if up {
+                    super::up_conv(&x, w, b)
+                } else {
+                    super::down_conv(&x, w, b)
+                };
+                y.expect("flex under autodiff")
+            };
+            let hidden = super::super::leaky_relu(&our_layer(x.clone(), &w1, &b1), 0.2).unwrap();
+            let ours = our_layer(hidden, &w2, &b2);
+            let theirs = burn_layer(
+                burn::tensor::activation::leaky_relu(burn_layer(x.clone(), &w1, &b1), 0.2),
+                &w2,
+                &b2,
+            );
+            let upstream = Tensor::<4>::random(theirs.dims(), normal, &dev);
+            let tol = Tolerance::rel_abs(1e-5, 1e-4);
+            ours.clone()
+                .inner()
+                .into_data()
+                .assert_approx_eq::<f32>(&theirs.clone().inner().into_data(), tol);
+            let g_ours = (ours * upstream.clone()).sum().backward();
+            let g_theirs = (theirs * upstream).sum().backward();
+            for t in [&x, &w1, &w2] {
+                t.grad(&g_ours)
+                    .unwrap()
+                    .into_data()
+                    .assert_approx_eq::<f32>(&t.grad(&g_theirs).unwrap().into_data(), tol);
+            }
+        }
+    }
+
     /// Generation (flex without autodiff) and other backends keep burn's kernels.
     #[test]
     fn only_autodiff_on_flex_takes_this_path() {
