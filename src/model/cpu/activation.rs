@@ -64,27 +64,18 @@ impl Backward<Flex, 1> for LeakyReluBackward {
 #[cfg(test)]
 mod tests {
     use burn::tensor::activation;
-    use burn::tensor::{Device, Distribution, Tensor, Tolerance};
+    use burn::tensor::{Device, Distribution, Tensor};
+
+    use super::super::agreement::{same_grad, same_values};
 
     #[test]
     fn matches_burn_forward_and_backward() {
         let dev = Device::flex().autodiff();
         let x =
             Tensor::<3>::random([3, 50, 700], Distribution::Normal(0., 1.), &dev).require_grad();
-        let upstream = Tensor::<3>::random([3, 50, 700], Distribution::Default, &dev);
         let ours = super::leaky_relu(&x, 0.2).expect("flex under autodiff takes our path");
         let theirs = activation::leaky_relu(x.clone(), 0.2);
-        let tol = Tolerance::absolute(1e-6);
-        ours.clone()
-            .inner()
-            .into_data()
-            .assert_approx_eq::<f32>(&theirs.clone().inner().into_data(), tol);
-        let g_ours = (ours * upstream.clone()).sum().backward();
-        let g_theirs = (theirs * upstream).sum().backward();
-        x.grad(&g_ours)
-            .unwrap()
-            .into_data()
-            .assert_approx_eq::<f32>(&x.grad(&g_theirs).unwrap().into_data(), tol);
+        same_grad(&x, &same_values(&ours, &theirs));
         assert!(super::leaky_relu(&Tensor::<1>::zeros([2], &Device::flex()), 0.2).is_none());
     }
 }

@@ -326,7 +326,9 @@ fn col2im(cols: &FlexTensor, [batch, h, w]: [usize; 3]) -> FlexTensor {
 mod tests {
     use burn::tensor::module::{conv_transpose2d, conv2d};
     use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
-    use burn::tensor::{Device, Distribution, Tensor, Tolerance};
+    use burn::tensor::{Device, Distribution, Tensor};
+
+    use super::super::agreement::{same_grad, same_values};
 
     /// Our pass and burn's on the same random layer: values and the gradients of x, weights
     /// and bias under a random upstream gradient, for odd batch and channel counts, one input
@@ -364,29 +366,10 @@ mod tests {
                 )
             };
             let ours = ours.expect("flex under autodiff takes our path");
-            assert_eq!(ours.dims(), theirs.dims());
-            let upstream = Tensor::<4>::random(theirs.dims(), normal, &dev);
-            let g_ours = (ours.clone() * upstream.clone()).sum().backward();
-            let g_theirs = (theirs.clone() * upstream).sum().backward();
-            // Sums of hundreds of products in another order: relative, not absolute, agreement.
-            let tol = Tolerance::rel_abs(1e-5, 1e-4);
-            let case = format!("up {up}, batch {b}, {c} -> {co}, {h}x{w}");
-            ours.inner()
-                .into_data()
-                .assert_approx_eq::<f32>(&theirs.inner().into_data(), tol);
-            for (name, ours, theirs) in [
-                ("x", x.grad(&g_ours), x.grad(&g_theirs)),
-                ("weight", weight.grad(&g_ours), weight.grad(&g_theirs)),
-            ] {
-                let (ours, theirs) = (ours.unwrap(), theirs.unwrap());
-                assert_eq!(ours.dims(), theirs.dims(), "{name}, {case}");
-                ours.into_data()
-                    .assert_approx_eq::<f32>(&theirs.into_data(), tol);
-            }
-            bias.grad(&g_ours)
-                .unwrap()
-                .into_data()
-                .assert_approx_eq::<f32>(&bias.grad(&g_theirs).unwrap().into_data(), tol);
+            let grads = same_values(&ours, &theirs);
+            same_grad(&x, &grads);
+            same_grad(&weight, &grads);
+            same_grad(&bias, &grads);
         }
     }
 
@@ -434,19 +417,9 @@ mod tests {
                 &w2,
                 &b2,
             );
-            let upstream = Tensor::<4>::random(theirs.dims(), normal, &dev);
-            let tol = Tolerance::rel_abs(1e-5, 1e-4);
-            ours.clone()
-                .inner()
-                .into_data()
-                .assert_approx_eq::<f32>(&theirs.clone().inner().into_data(), tol);
-            let g_ours = (ours * upstream.clone()).sum().backward();
-            let g_theirs = (theirs * upstream).sum().backward();
+            let grads = same_values(&ours, &theirs);
             for t in [&x, &w1, &w2] {
-                t.grad(&g_ours)
-                    .unwrap()
-                    .into_data()
-                    .assert_approx_eq::<f32>(&t.grad(&g_theirs).unwrap().into_data(), tol);
+                same_grad(t, &grads);
             }
         }
     }

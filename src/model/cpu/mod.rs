@@ -45,3 +45,41 @@ fn for_each_chunk(data: &mut [f32], len: usize, f: impl Fn(usize, &mut [f32]) + 
     #[cfg(target_family = "wasm")]
     data.chunks_mut(len).enumerate().for_each(|(i, c)| f(i, c));
 }
+
+/// How the tests compare a pass of ours with burn's.
+#[cfg(test)]
+mod agreement {
+    use burn::tensor::{Distribution, Gradients, Tensor, Tolerance};
+
+    /// Sums of many products in another order: relative, not absolute, agreement.
+    pub fn tolerance() -> Tolerance<f32> {
+        Tolerance::rel_abs(1e-5, 1e-4)
+    }
+
+    /// Asserts that `ours` equals `theirs`; returns the gradients of both under one random
+    /// upstream gradient.
+    pub fn same_values<const D: usize>(
+        ours: &Tensor<D>,
+        theirs: &Tensor<D>,
+    ) -> (Gradients, Gradients) {
+        assert_eq!(ours.dims(), theirs.dims());
+        ours.clone()
+            .inner()
+            .into_data()
+            .assert_approx_eq::<f32>(&theirs.clone().inner().into_data(), tolerance());
+        let normal = Distribution::Normal(0., 1.);
+        let upstream = Tensor::<D>::random(theirs.dims(), normal, &theirs.device());
+        (
+            (ours.clone() * upstream.clone()).sum().backward(),
+            (theirs.clone() * upstream).sum().backward(),
+        )
+    }
+
+    /// Asserts that `t` has the same gradient in both sets.
+    pub fn same_grad<const D: usize>(t: &Tensor<D>, (ours, theirs): &(Gradients, Gradients)) {
+        let (ours, theirs) = (t.grad(ours).expect("ours"), t.grad(theirs).expect("burn's"));
+        assert_eq!(ours.dims(), theirs.dims());
+        ours.into_data()
+            .assert_approx_eq::<f32>(&theirs.into_data(), tolerance());
+    }
+}
