@@ -203,8 +203,10 @@ impl Backward<Flex, 3> for LayerBackward {
             grads.register::<Flex>(node.id, layer.weight_grad(&x, &w, &dy));
         }
         if let Some(node) = node_b {
-            let channels = dims(&dy)[1];
-            let db = Flex::float_sum_dim(channels_first(&dy), 1);
+            // Summed where dy lies, over positions then samples: no channel-major copy of dy.
+            let [batch, channels, h, w] = dims(&dy);
+            let per_sample = Flex::float_sum_dim(dy.reshape([batch, channels, h * w].into()), 2);
+            let db = Flex::float_sum_dim(per_sample, 0);
             grads.register::<Flex>(node.id, db.reshape([channels].into()));
         }
         if let Some(node) = node_x {
