@@ -2,15 +2,16 @@
 // The static file server for the built page (dist/): the demo (scripts/demo.sh) and the e2e
 // tests and benchmarks use it. No dependencies beyond node.
 //  - the right MIME types (application/wasm lets the browser compile while downloading);
-//  - COOP/COEP headers, so the page is cross-origin isolated (SharedArrayBuffer, for a
-//    threaded build);
+//  - COOP/COEP headers, so the page is cross-origin isolated (shared memory: the Train view's
+//    threaded CPU build); `isolated: false` (--no-isolation) leaves them out, as a plain static
+//    host would, and the page falls back to one thread;
 //  - revalidation: every response carries an ETag (a hash of the content) and Last-Modified,
 //    with Cache-Control: no-cache, so a second visit asks "changed?" for each file and gets an
 //    empty 304 back when not. File names are not hashed, so nothing may be cached blindly;
 //  - gzip for code and text (the wasm modules shrink to a quarter), as any production server
 //    would send them; weights (f16) barely compress and go as they are.
-// Usage: node scripts/serve.mjs [DIR=dist] [--port 18932] [--host 127.0.0.1]
-// From code: const { url, close } = await serve('dist', { port: 0 }).
+// Usage: node scripts/serve.mjs [DIR=dist] [--port 18932] [--host 127.0.0.1] [--no-isolation]
+// From code: const { url, close } = await serve('dist', { port: 0, isolated: true }).
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -27,13 +28,12 @@ const TYPES = {
   '.md': 'text/markdown; charset=utf-8', '.wgan': 'application/octet-stream', '.bin': 'application/octet-stream',
 };
 
-const HEADERS = {
+const ISOLATION = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-embedder-policy': 'require-corp',
   'cross-origin-resource-policy': 'same-origin',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
 };
+const PLAIN = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
 
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg', '.txt', '.md']);
 
@@ -75,9 +75,9 @@ function fresh(req, etag, modified) {
   return Number.isFinite(since) && Math.floor(modified / 1000) <= Math.floor(since / 1000);
 }
 
-async function handle(root, req, res) {
+async function handle(root, base, req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET, HEAD', ...HEADERS }).end();
+    res.writeHead(405, { allow: 'GET, HEAD', ...base }).end();
     return;
   }
   let file = fileFor(root, req.url);
@@ -87,11 +87,11 @@ async function handle(root, req, res) {
     info = await stat(file).catch(() => null);
   }
   if (!info || !info.isFile()) {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...HEADERS }).end('not found\n');
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...base }).end('not found\n');
     return;
   }
   const etag = await etagOf(file, info);
-  const headers = { ...HEADERS, etag, 'last-modified': new Date(info.mtimeMs).toUTCString() };
+  const headers = { ...base, etag, 'last-modified': new Date(info.mtimeMs).toUTCString() };
   if (fresh(req, etag, info.mtimeMs)) {
     res.writeHead(304, headers).end();
     return;
@@ -112,10 +112,11 @@ async function handle(root, req, res) {
   else createReadStream(file).on('error', () => res.destroy()).pipe(res);
 }
 
-export async function serve(dir = 'dist', { port = 0, host = '127.0.0.1' } = {}) {
+export async function serve(dir = 'dist', { port = 0, host = '127.0.0.1', isolated = true } = {}) {
   const root = resolve(dir);
+  const headers = isolated ? { ...ISOLATION, ...PLAIN } : PLAIN;
   const server = createServer((req, res) => {
-    handle(root, req, res).catch((e) => {
+    handle(root, headers, req, res).catch((e) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`server error: ${e.message}\n`);
     });
@@ -135,7 +136,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
   };
   const port = Number(option('--port', 18932));
   const host = option('--host', '127.0.0.1');
-  const dir = args[0] || 'dist';
+  const isolated = !args.includes('--no-isolation');
+  const dir = args.filter((a) => a !== '--no-isolation')[0] || 'dist';
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`serve: --port must be a whole number from 0 to 65535 (got "${port}")`);
     process.exit(2);
@@ -146,8 +148,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
     process.exit(1);
   }
   try {
-    const { url } = await serve(dir, { port, host });
-    console.log(`serving ${resolve(dir)} on ${url} (Ctrl-C stops)`);
+    const { url } = await serve(dir, { port, host, isolated });
+    console.log(`serving ${resolve(dir)} on ${url}${isolated ? '' : ' without COOP/COEP (one CPU thread)'} (Ctrl-C stops)`);
   } catch (e) {
     console.error(`serve: cannot listen on ${host}:${port}: ${e.message}`);
     process.exit(1);

@@ -31,6 +31,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# std's sources: the page's threaded CPU build rebuilds std with atomics (scripts/build-web.sh).
+rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
   echo "setup: cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 6 minutes)"

@@ -2,7 +2,7 @@
 # Sets up (scripts/setup.sh) and runs every test. This is what CI runs (.ci/run).
 #  1. native: unit and integration tests (cargo test; wgpu tests run on Mesa's lavapipe)
 #  2. browser: wasm-bindgen-test in headless Chromium, on WebGPU (SwiftShader) and the CPU
-#  3. page: builds dist/ and drives it in headless Chromium with Playwright
+#  3. page: builds dist/ (three wasm modules) and drives it in headless Chromium with Playwright
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -32,3 +32,4 @@ e2e() {
 e2e tests/e2e/page.mjs
 e2e tests/e2e/train.mjs
 e2e tests/e2e/latent.mjs
+e2e tests/e2e/threads.mjs

@@ -39,6 +39,35 @@ impl BackendKind {
     }
 }
 
+/// The most CPU threads the page trains on: beyond this the DCGAN's layers are too small to
+/// share (and each thread is a web worker with its own copy of the module's code).
+pub const MAX_BROWSER_CPU_THREADS: u32 = 16;
+
+/// How many threads the page's CPU backend trains on, and why (one line the page shows):
+/// one where the page is not cross-origin isolated (no shared memory), else the browser's
+/// `cores`, at most `limit` when it is above 0 (the Train view's setting), at most
+/// [`MAX_BROWSER_CPU_THREADS`]. `web::threads` asks the browser; the rule lives here so that
+/// it is tested natively.
+pub fn browser_cpu_threads(isolated: bool, cores: u32, limit: u32) -> (u32, String) {
+    if !isolated {
+        let why = "one thread: the page is not cross-origin isolated (its server sends no \
+                   COOP/COEP headers), so the browser shares no memory between threads";
+        return (1, why.into());
+    }
+    if limit == 1 {
+        return (1, "one thread, as set".into());
+    }
+    let threads = cores.clamp(1, MAX_BROWSER_CPU_THREADS);
+    if limit > 0 && limit < threads {
+        return (limit, format!("{limit} threads, as set ({cores} cores)"));
+    }
+    match threads {
+        1 => (1, "one thread: the browser reports one core".into()),
+        n if n < cores => (n, format!("{n} threads ({cores} cores; more do not pay)")),
+        n => (n, format!("{n} threads, one per core")),
+    }
+}
+
 /// Opens a device of the given kind, or says why it cannot.
 #[cfg(not(target_family = "wasm"))]
 pub fn open(kind: BackendKind) -> Result<Device> {
@@ -64,5 +93,30 @@ pub fn open(kind: BackendKind) -> Result<Device> {
                 }),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_threads_need_isolation() {
+        let (threads, why) = browser_cpu_threads(false, 8, 0);
+        assert_eq!(threads, 1);
+        assert!(why.contains("cross-origin isolated"), "{why}");
+    }
+
+    #[test]
+    fn browser_threads_follow_cores_limit_and_cap() {
+        let threads = |cores, limit| browser_cpu_threads(true, cores, limit).0;
+        assert_eq!(threads(4, 0), 4);
+        assert_eq!(threads(4, 2), 2);
+        assert_eq!(threads(4, 1), 1);
+        assert_eq!(threads(2, 8), 2);
+        assert_eq!(threads(1, 0), 1);
+        assert_eq!(threads(0, 0), 1);
+        assert_eq!(threads(64, 0), MAX_BROWSER_CPU_THREADS);
+        assert_eq!(threads(64, 40), MAX_BROWSER_CPU_THREADS);
     }
 }

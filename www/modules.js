@@ -2,16 +2,19 @@
 //   'gen'  pkg-gen/: generation only, on the CPU backend (no autodiff, no optimizer, no WebGPU):
 //          the Generate view's first grid, small enough to arrive in well under a second.
 //   'full' pkg/: everything: WebGPU, training (the Train view's worker), "find my digit".
+//   'threads' pkg-threads/: training on the CPU backend with a pool of web workers (feature
+//          `threads`, shared memory): only in the Train view's worker, only in a cross-origin
+//          isolated page (Rust's planCpuThreads decides), after initThreadPool(n).
 // Both export the same generation API (WebGan, renderGrid, latentsForSeed, planBackend, …), so a
 // view switches by using the other module's namespace. Each loads once per page or worker, its
 // bytes through the Cache API (fetchCached), so a second visit downloads nothing but a 304.
 // Nothing here touches the DOM: the workers use it too.
 import { fetchCached } from './common.js';
 
-const DIRS = { gen: 'pkg-gen', full: 'pkg' };
+const DIRS = { gen: 'pkg-gen', full: 'pkg', threads: 'pkg-threads' };
 const loading = new Map();
 
-// The initialised module `kind` ('gen' or 'full'); onProgress(fraction, bytes) while its wasm
+// The initialised module `kind` ('gen', 'full' or 'threads'); onProgress(fraction, bytes) while its wasm
 // downloads (see fetchCached).
 export function loadModule(kind, onProgress = () => {}) {
   if (!DIRS[kind]) throw new Error(`no WebAssembly module "${kind}"`);

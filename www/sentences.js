@@ -1,11 +1,13 @@
 // Plain sentences for what the page shows a person: the backend in use and the model loaded.
 // Each returns a one-line summary and the full details (shown one click away). DOM-free.
 
-// { description, isGpu, reason } (a Backend from Backend.open, whose reason says why it is in
-// use: "chosen", "a GPU adapter", or why WebGPU was not used) -> { summary, details }
-export function backendSentence({ description, isGpu, reason = null }) {
+// { description, isGpu, reason, threads } (a Backend from Backend.open, whose reason says why
+// it is in use: "chosen", "a GPU adapter", or why WebGPU was not used; threads: the CPU's
+// { count, reason } from planCpuThreads, in the Train view) -> { summary, details }
+export function backendSentence({ description, isGpu, reason = null, threads = null }) {
   const details = [`In use: ${description}.`];
   if (reason && !['chosen', 'a GPU adapter'].includes(reason)) details.push(`WebGPU was not used: ${reason}.`);
+  if (!isGpu && threads) details.push(`Threads: ${threads.reason}.`);
   if (isGpu) {
     const software = /swiftshader|software|llvmpipe|lavapipe/i.test(description);
     const adapter = (description.match(/^WebGPU \((.*)\)$/) || [])[1];
@@ -14,8 +16,11 @@ export function backendSentence({ description, isGpu, reason = null }) {
       : `WebGPU${adapter ? ` on ${adapter.split(',')[0]}` : ''}`;
     return { summary, details: details.join(' ') };
   }
-  if (reason === 'chosen') return { summary: 'CPU, as chosen (WebAssembly, one thread)', details: details.join(' ') };
-  return { summary: `CPU — ${whyNoGpu(reason || '')}`, details: details.join(' ') };
+  // The Generate view runs on one thread; the Train view says how many it trains on.
+  const count = threads ? threads.count : 1;
+  const perThread = count > 1 ? `${count} threads` : 'one thread';
+  if (reason === 'chosen') return { summary: `CPU, as chosen (WebAssembly, ${perThread})`, details: details.join(' ') };
+  return { summary: `CPU${threads ? ` (${perThread})` : ''} — ${whyNoGpu(reason || '')}`, details: details.join(' ') };
 }
 
 // Rust's reasons are sentences already; the summary keeps a short form of each.

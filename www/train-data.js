@@ -3,8 +3,8 @@
 // files and lets the browser decode image files (createImageBitmap) into RGBA at the training
 // size. Runs in the training worker, so decoding thousands of images never blocks the page.
 //
-// A loaded data set is { webData: WebData, summary }.
-import { WebData } from './pkg/webgan.js';
+// A loaded data set is { webData: WebData, summary }; `wasm` is the module it lives in (the
+// worker's: the full module, or the threaded CPU build), whose objects only it can use.
 import { fetchCached } from './common.js';
 
 const DIGITS_FILES = ['digits-images-idx3-ubyte.gz', 'digits-labels-idx1-ubyte.gz'];
@@ -14,20 +14,20 @@ const GREY_SIZE = 28;
 const withSummary = (webData) => ({ webData, summary: webData.summary });
 
 // The page's own digits: a gzipped MNIST IDX pair next to the page (scripts/build-web.sh).
-export async function loadDigits(base) {
+export async function loadDigits(wasm, base) {
   const parts = await Promise.all(DIGITS_FILES.map(async (name) => {
     const url = new URL(name, base).href;
     const response = await fetchCached(url);
     if (!response.ok) throw new Error(`the digits data set is not available (${url}: HTTP ${response.status}); scripts/build-web.sh makes it`);
     return new Uint8Array(await response.arrayBuffer());
   }));
-  return withSummary(WebData.fromIdx(DIGITS_FILES[0], parts[0], DIGITS_FILES[1], parts[1]));
+  return withSummary(wasm.WebData.fromIdx(DIGITS_FILES[0], parts[0], DIGITS_FILES[1], parts[1]));
 }
 
 // The user's own files: MNIST-style IDX files (an images file and optionally a labels file,
 // gzipped or not), or image files the browser can decode. `shape` ({size, channels}) forces
 // the image size, e.g. to match a checkpoint being resumed.
-export async function decodeUserFiles(files, shape = null) {
+export async function decodeUserFiles(wasm, files, shape = null) {
   if (!files.length) throw new Error('choose your files first: MNIST IDX files (images, optionally labels; .gz is fine) or images');
   const idx = [];
   for (const file of files) {
@@ -44,16 +44,16 @@ export async function decodeUserFiles(files, shape = null) {
     }
     if (idx.length > 2) throw new Error(`${idx.length} IDX files: choose one images file and at most one labels file`);
     const bytes = await Promise.all(idx.map(async (f) => new Uint8Array(await f.arrayBuffer())));
-    const data = withSummary(WebData.fromIdx(idx[0].name, bytes[0], idx[1]?.name ?? '', bytes[1] ?? new Uint8Array(0)));
+    const data = withSummary(wasm.WebData.fromIdx(idx[0].name, bytes[0], idx[1]?.name ?? '', bytes[1] ?? new Uint8Array(0)));
     return data;
   }
-  return decodeImages(files, shape);
+  return decodeImages(wasm, files, shape);
 }
 
 // Each image is centre-cropped to a square and resized by the browser. Grey images (every
 // pixel r = g = b) train at 28x28 with one channel, others at 32x32 RGB. Undecodable files are
 // skipped and counted.
-async function decodeImages(files, shape) {
+async function decodeImages(wasm, files, shape) {
   const decoded = [];
   const skipped = [];
   for (const file of files) {
@@ -76,7 +76,7 @@ async function decodeImages(files, shape) {
     bitmap.close();
   });
   const note = skipped.length ? `; skipped ${skipped.length} undecodable file(s): ${skipped.slice(0, 3).join(', ')}` : '';
-  const webData = WebData.fromRgba(`${decoded.length} images (${size}x${size} ${grey ? 'grey' : 'RGB'}, centre-cropped)`, rgba, size, grey ? 1 : 3);
+  const webData = wasm.WebData.fromRgba(`${decoded.length} images (${size}x${size} ${grey ? 'grey' : 'RGB'}, centre-cropped)`, rgba, size, grey ? 1 : 3);
   return { webData, summary: webData.summary + note };
 }
 

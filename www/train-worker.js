@@ -1,12 +1,14 @@
 // The Train view's worker: owns the backend and the WebTrainer, loads the data, and trains in
 // short chunks so that pause, step, reset and export messages are answered between chunks
 // (the page's thread never waits on training). Protocol: see the table in www/train.js.
-import * as webgan from './pkg/webgan.js';
+// It runs one of two modules (www/modules.js): the full one (WebGPU, or the CPU on one thread)
+// or the threaded CPU build, where Rust's planCpuThreads allows more than one thread. A
+// worker's thread count is fixed once its pool starts; the page replaces the worker (moving
+// the run) when the count setting changes.
 import { loadDigits, decodeUserFiles } from './train-data.js';
 import { messageOf } from './common.js';
 import { loadModule } from './modules.js';
 
-const { Backend, WebTrainer, WebData, renderGrid, readManifest } = webgan;
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
 const MAX_CHUNK = 64;
 const SLOW_MOTION_MS = 300;
@@ -16,12 +18,20 @@ const REAL_POINTS = 512;
 const PAGE_BASE = new URL('.', self.location).href;
 const TOY = ['ring', 'grid', 'spiral'];
 
+// The module in use: its classes and functions (WebTrainer, WebData, renderGrid, …). Objects
+// made by one module cannot be used by the other: a switch remakes the data (state.source).
+let wasm = null;
+let wasmKind = null;
+let poolThreads = 0; // threads of the threaded build's pool, once started (fixed for the worker's life)
+
 const state = {
   backend: null,
+  threadsLimit: 0, // the page's setting: 0 = as many as the browser has cores
   backendChoice: null,
   trainer: null,
   data: null, // {webData, summary}: the image data set in use (a backend switch re-uses it)
   dataKey: null,
+  source: null, // what state.data was loaded from: [source, shape], to remake it in another module
   running: false,
   looping: false,
   slow: false,
@@ -55,32 +65,64 @@ function exclusive(task) {
 }
 
 // The backend policy (auto: WebGPU on a real GPU, the CPU without one or on a software
-// adapter) lives in Rust, Backend.open, the same for both views.
+// adapter) lives in Rust, Backend.open, the same for both views; so does the thread count
+// (planCpuThreads). Asked through the small generation module, which the page has already
+// fetched: the module that trains is then loaded for what they pick.
 async function openBackend(choice) {
-  // Training needs the full module (autodiff, Adam); fetched through the page's cache.
-  await loadModule('full');
-  if (state.backend && state.backendChoice === choice) return;
-  status(choice === 'cpu' ? 'opening the CPU backend…' : 'opening WebGPU…');
-  const backend = await Backend.open(choice);
+  const gen = await loadModule('gen');
+  const plan = await gen.planBackend(choice);
+  const gpu = plan.isGpu;
+  plan.free();
+  const threads = gpu ? null : gen.planCpuThreads(state.threadsLimit);
+  const cpu = threads && { count: threads.threads, reason: threads.reason };
+  threads?.free();
+  const kind = cpu && (poolThreads || cpu.count) > 1 ? 'threads' : 'full';
+  if (state.backend && state.backendChoice === choice && wasmKind === kind) return;
+  status(gpu ? 'opening WebGPU…' : 'opening the CPU backend…');
+  await useModule(kind, cpu && cpu.count);
+  const backend = await wasm.Backend.open(choice);
+  state.backend?.free();
   state.backend = backend;
   state.backendChoice = choice;
   const reason = backend.reason;
+  const threadReason = backend.isGpu ? null : cpu.count === wasm.cpuThreads() ? cpu.reason
+    : `${wasm.cpuThreads()} threads: this worker's pool started with them (the page restarts the worker when the setting changes)`;
   post({ type: 'backend', description: backend.description, isGpu: backend.isGpu,
-    fallbackReason: !backend.isGpu && choice !== 'cpu' ? reason : null, reason });
+    fallbackReason: !backend.isGpu && choice !== 'cpu' ? reason : null, reason,
+    threads: backend.isGpu ? null : { count: wasm.cpuThreads(), reason: threadReason } });
 }
 
-// The toy sets' "no data", one object for the worker's life.
+// Makes `kind` the module in use (loading it once; the threaded build's pool starts once, with
+// `threads` workers). What lived in the other module stays there: the data is remade on demand.
+async function useModule(kind, threads) {
+  if (wasmKind === kind) return;
+  const next = await loadModule(kind);
+  if (kind === 'threads' && !poolThreads) {
+    status(`starting ${threads} CPU threads…`);
+    await next.initThreadPool(threads);
+    poolThreads = threads;
+  }
+  if (state.data) state.data.webData.free();
+  state.data = null;
+  state.dataKey = null;
+  none = null;
+  wasm = next;
+  wasmKind = kind;
+}
+
+// The toy sets' "no data", one object per module.
 let none = null;
-const noData = (summary) => ({ webData: (none ??= WebData.none()), summary });
+const noData = (summary) => ({ webData: (none ??= wasm.WebData.none()), summary });
 
 async function loadData(source, shape = null) {
   if (source.kind === 'toy') return noData(`${source.name} (2-D points, generated)`);
+  state.source = [source, shape];
   const key = source.kind === 'digits' ? 'digits' : source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|') + JSON.stringify(shape);
   if (state.data && state.dataKey === key) return state.data;
   if (state.data) state.data.webData.free(); // its copy in wasm memory: tens of MB for MNIST
   state.data = null;
   status(source.kind === 'digits' ? 'downloading the digits…' : `decoding ${source.files.length} file(s)…`);
-  const data = source.kind === 'digits' ? await loadDigits(PAGE_BASE) : await decodeUserFiles(source.files, shape);
+  const data = source.kind === 'digits' ? await loadDigits(wasm, PAGE_BASE) : await decodeUserFiles(wasm, source.files, shape);
   state.data = data;
   state.dataKey = key;
   return data;
@@ -119,7 +161,7 @@ async function create({ choice, options, source }) {
   const data = await loadData(source);
   status('building the networks…');
   const spec = { ...options, preset: presetFor(source, data) };
-  const trainer = new WebTrainer(state.backend, JSON.stringify(spec), data.webData);
+  const trainer = new wasm.WebTrainer(state.backend, JSON.stringify(spec), data.webData);
   adopt(trainer, data.summary, false);
   await views();
   setRunning(false, 'ready');
@@ -129,11 +171,11 @@ async function create({ choice, options, source }) {
 // user picked files, else the user's files, decoded at the checkpoint's size (read from its
 // manifest first). The current run stays until the checkpoint has loaded: a bad file costs
 // nothing.
-async function resume({ choice, bytes, source }) {
+async function resume({ choice, bytes, source, moved = false }) {
   state.running = false;
   await openBackend(choice);
   const checkpoint = new Uint8Array(bytes);
-  const arch = JSON.parse(readManifest(checkpoint, 'checkpoint')).arch;
+  const arch = JSON.parse(wasm.readManifest(checkpoint, 'checkpoint')).arch;
   let data = noData('toy data (2-D points, generated)');
   if (arch.kind === 'image') {
     const shape = { size: arch.image_size, channels: arch.channels };
@@ -143,10 +185,11 @@ async function resume({ choice, bytes, source }) {
     }
     data = await loadData(source.kind === 'files' ? source : { kind: 'digits' }, source.kind === 'files' ? shape : null);
   }
-  const trainer = WebTrainer.resume(state.backend, checkpoint, data.webData);
-  adopt(trainer, data.summary, true);
+  const trainer = wasm.WebTrainer.resume(state.backend, checkpoint, data.webData);
+  adopt(trainer, data.summary, true, moved);
   await views();
-  setRunning(false, `resumed at step ${trainer.steps} (Adam's moments restart in the page)`);
+  setRunning(false, moved ? `moved to ${wasm.cpuThreads()} CPU thread(s) at step ${trainer.steps} (weights and step kept; Adam's moments restart)`
+    : `resumed at step ${trainer.steps} (Adam's moments restart in the page)`);
 }
 
 // A backend switch keeps the weights and the step: checkpoint, reopen, resume. Adam's moments
@@ -157,9 +200,15 @@ async function switchBackend({ choice }) {
   const wasRunning = state.running;
   setRunning(false, 'moving to the other backend');
   const bytes = await old.exportCheckpoint();
+  const toy = old.isToy;
+  const module = wasm;
   await openBackend(choice);
-  const data = old.isToy ? noData('toy data (2-D points, generated)') : state.data;
-  const moved = WebTrainer.resume(state.backend, bytes, data.webData);
+  if (wasm !== module) { // the old module's objects stay behind; the data is remade in the new one
+    old.free();
+    state.trainer = null;
+  }
+  const data = toy ? noData('toy data (2-D points, generated)') : state.data ?? await loadData(...state.source);
+  const moved = wasm.WebTrainer.resume(state.backend, bytes, data.webData);
   adopt(moved, data.summary, true, true);
   await views();
   setRunning(false, "moved to the other backend (weights and step kept; Adam's moments restart)");
@@ -213,7 +262,7 @@ function rate() {
   return (1000 * steps) / (r[r.length - 1].t1 - r[0].t1);
 }
 
-const memoryBytes = () => (typeof webgan.wasmMemoryBytes === 'function' ? webgan.wasmMemoryBytes() : null);
+const memoryBytes = () => (wasm && typeof wasm.wasmMemoryBytes === 'function' ? wasm.wasmMemoryBytes() : null);
 
 // step() rejected. A divergence (kind "diverged") has rolled the trainer back to its last good
 // step: stop, say why, and show those weights. Any other kind is an ordinary error.
@@ -242,7 +291,7 @@ async function views() {
   } else {
     const size = t.imageSize;
     const cols = t.watchedColumns;
-    const rgba = renderGrid(samples, size, t.channels, cols);
+    const rgba = wasm.renderGrid(samples, size, t.channels, cols);
     const rows = Math.ceil(samples.length / (size * size * t.channels) / cols);
     message.image = { rgba, width: size * cols, height: size * rows };
     transfer.push(rgba.buffer);
@@ -286,7 +335,12 @@ async function exportFile({ what, purpose }) {
 }
 
 const handlers = {
-  backend: (m) => exclusive(() => switchBackend(m)),
+  // threads: the page's thread setting (0 = auto), sent with the first backend message; it
+  // applies when the threaded pool starts (the page replaces the worker to change it).
+  backend: (m) => exclusive(() => {
+    if (m.threads !== undefined && !poolThreads) state.threadsLimit = m.threads;
+    return switchBackend(m);
+  }),
   create: (m) => exclusive(() => create(m)),
   resume: (m) => exclusive(() => resume(m)),
   run: () => start(),

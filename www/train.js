@@ -4,23 +4,25 @@
 // Worker protocol (postMessage; the worker answers every request it cannot carry out with 'error'):
 //   page -> worker
 //     {type:'settings', slow, refreshEvery}          slow motion (1 step per 300 ms, views each step), view refresh period
-//     {type:'backend', choice}                       'auto' | 'webgpu' | 'cpu'; a trainer in progress moves along (checkpoint + resume)
+//     {type:'backend', choice, threads?}             'auto' | 'webgpu' | 'cpu'; a trainer in progress moves along (checkpoint + resume);
+//                                                    threads: the CPU thread setting (0 = auto), read once per worker
 //     {type:'create', choice, options, source}       new trainer; options: TrainSpec overrides (the worker adds the preset); source: {kind:'toy', name} |
 //                                                    {kind:'digits'} | {kind:'files', files: File[]}
-//     {type:'resume', choice, bytes, source}         trainer from a checkpoint (source supplies images for image checkpoints)
+//     {type:'resume', choice, bytes, source, moved?} trainer from a checkpoint (source supplies images for image checkpoints);
+//                                                    moved: the same run, carried over from a replaced worker
 //     {type:'run'} {type:'pause', reason} {type:'step'} {type:'reset'}
 //     {type:'export', what: 'generator'|'checkpoint', purpose: 'download'|'generate'}
 //     {type:'inject-nan'}                            test hook: the next step diverges
 //   worker -> page
 //     {type:'status', text}                          what it is doing (downloading, decoding, building…)
-//     {type:'backend', description, isGpu, fallbackReason}
+//     {type:'backend', description, isGpu, fallbackReason, reason, threads}   threads: {count, reason} on the CPU
 //     {type:'created', info, data, resumed, moved}   info: steps, isToy, imageSize, channels, nClasses, latentDim,
 //                                                    watchedColumns, keepsOptimizer, spec (the effective TrainSpec);
 //                                                    moved: the same run on another backend (the charts carry on)
 //     {type:'state', state: 'idle'|'paused'|'running', reason}
 //     {type:'stats', step, d_loss, g_loss, d_real, d_fake, gradient_penalty, rate, stepMs, chunk, memory}
 //     {type:'views', step, ms, quality, image?: {rgba, width, height}, toy?: {points, real, heatmap, resolution, extent}}
-//     {type:'exported', what, purpose, bytes, step, dataset, keepsOptimizer}
+//     {type:'exported', what, purpose, bytes, step, dataset, keepsOptimizer}   purpose 'move': the page replaces the worker
 //     {type:'error', message, kind, during, step, fatal?}   kind: Rust's error kind (diverged, bad_input, bad_weights,
 //                                                    backend, readback, busy) or crash/other; fatal: wasm trapped, the
 //                                                    page replaces the worker
@@ -49,6 +51,7 @@ const ctl = {
   views: 0,
   backend: null,
   files: [],
+  moving: null, // while the worker is replaced for a new thread count: { running }
 };
 window.webganTrain = {
   get state() { return ctl.state; },
@@ -97,8 +100,37 @@ function worker() {
     setState('idle');
   };
   sendSettings();
-  ctl.worker.postMessage({ type: 'backend', choice: $('train-backend-choice').value });
+  ctl.worker.postMessage({ type: 'backend', choice: $('train-backend-choice').value, threads: Number($('train-threads').value) });
   return ctl.worker;
+}
+
+// A worker's CPU thread pool cannot change size: a new thread setting replaces the worker, and
+// a run in progress moves to the new one through a checkpoint (as a backend switch does).
+function threadsChanged() {
+  if (!ctl.worker || ctl.moving) return;
+  if (ctl.state !== 'paused' && ctl.state !== 'running') {
+    replaceWorker();
+    return;
+  }
+  ctl.moving = { running: ctl.state === 'running' };
+  send({ type: 'pause', reason: 'moving to the new thread count' });
+  send({ type: 'export', what: 'checkpoint', purpose: 'move' });
+}
+
+function replaceWorker(bytes = null) {
+  ctl.worker.terminate();
+  ctl.worker = null;
+  if (!bytes) return void worker();
+  setState('creating');
+  ctl.then = ctl.moving && ctl.moving.running ? 'run' : null;
+  send({ type: 'resume', choice: $('train-backend-choice').value, bytes, source: movingSource(), moved: true }, [bytes.buffer]);
+}
+
+// The data the moved run trains on: the same as before (the data select may have changed since).
+function movingSource() {
+  const preset = ctl.info && ctl.info.spec.preset;
+  if (TOY.includes(preset)) return { kind: 'toy', name: preset };
+  return ctl.files.length && $('train-dataset').value === 'files' ? { kind: 'files', files: ctl.files } : { kind: 'digits' };
 }
 
 function sendSettings() {
@@ -165,7 +197,7 @@ const handlers = {
   backend: (m) => {
     ctl.backend = m;
     // One sentence (the same words as the Generate view's), the details one click away.
-    const { summary, details } = backendSentence({ description: m.description, isGpu: m.isGpu, reason: m.reason });
+    const { summary, details } = backendSentence(m);
     showWithDetails($('train-backend'), summary, details);
   },
   created: (m) => {
@@ -182,6 +214,13 @@ const handlers = {
   state: (m) => {
     setState(m.state);
     const then = ctl.then;
+    if (ctl.moving && m.state !== 'running' && /^moved/.test(m.reason)) {
+      ctl.moving = null;
+      ctl.then = null;
+      if (then === 'run') send({ type: 'run' });
+      else setStatus(m.reason);
+      return;
+    }
     if (m.reason === 'ready' && then) {
       ctl.then = null;
       send({ type: then });
@@ -203,6 +242,7 @@ const handlers = {
     $('train-views-time').textContent = `views at step ${m.step} took ${m.ms.toFixed(0)} ms`;
   },
   exported: (m) => {
+    if (m.purpose === 'move') return replaceWorker(m.bytes);
     const name = `webgan-${m.dataset || 'model'}-step${m.step}${m.what === 'checkpoint' ? '-checkpoint' : ''}.wgan`;
     if (m.purpose === 'generate') {
       showView('generate');
@@ -218,6 +258,7 @@ const handlers = {
   },
   error: (m) => {
     ctl.then = null;
+    ctl.moving = null;
     if (m.fatal) {
       // A Rust panic: that wasm instance is unusable. A fresh worker starts on the next action.
       ctl.worker.terminate();
@@ -284,6 +325,7 @@ function wire() {
   $('train-backend-choice').addEventListener('change', () => {
     if (ctl.worker) send({ type: 'backend', choice: $('train-backend-choice').value });
   });
+  $('train-threads').addEventListener('change', threadsChanged);
   $('train-export-generator').addEventListener('click', () => send({ type: 'export', what: 'generator', purpose: 'download' }));
   $('train-export-checkpoint').addEventListener('click', () => send({ type: 'export', what: 'checkpoint', purpose: 'download' }));
   $('train-open-generate').addEventListener('click', () => send({ type: 'export', what: 'generator', purpose: 'generate' }));

@@ -10,6 +10,7 @@ mod inversion;
 mod latent_tools;
 mod policy;
 mod session;
+mod threads;
 #[cfg(feature = "train")]
 mod trainer;
 
@@ -18,6 +19,9 @@ pub use data::WebData;
 #[cfg(feature = "train")]
 pub use inversion::WebInversion;
 pub use session::{Backend, WebGan};
+#[cfg(feature = "threads")]
+pub use threads::init_thread_pool;
+pub use threads::{CpuThreadsPlan, cpu_threads, plan_cpu_threads};
 #[cfg(feature = "train")]
 pub use trainer::WebTrainer;
 

@@ -44,11 +44,16 @@ impl Backend {
         Self::open_webgpu().await
     }
 
-    /// burn's `flex` CPU backend compiled to wasm (one thread).
+    /// burn's `flex` CPU backend compiled to wasm: one thread, or the threaded build's pool.
     pub fn cpu() -> Backend {
+        let threads = super::cpu_threads();
         Backend {
             device: Device::flex(),
-            description: "CPU (burn flex, wasm)".into(),
+            description: if threads > 1 {
+                format!("CPU (burn flex, wasm, {threads} threads)")
+            } else {
+                "CPU (burn flex, wasm)".into()
+            },
             gpu: false,
             reason: None,
         }

@@ -1,5 +1,6 @@
 // What the e2e scripts share: launching Chromium, waiting for the Generate view, and a tiny
 // TAP-like check runner.
+import { readFileSync } from 'node:fs';
 
 export const BASE_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
@@ -72,4 +73,17 @@ export function countGpuWork() {
   });
   wrap(GPUBuffer.prototype, 'mapAsync', () => { counts.readbacks += 1; });
   wrap(GPUDevice.prototype, 'createBuffer', () => { counts.buffers += 1; });
+}
+
+/// Runs tests/e2e/cpu-threads-worker.js in `page` (a worker from a blob) and returns its answer.
+export async function runCpuWorker(page, origin, job) {
+  const source = readFileSync(new URL('./cpu-threads-worker.js', import.meta.url), 'utf8');
+  const answer = await page.evaluate(({ source, job }) => new Promise((resolve) => {
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+    worker.onmessage = ({ data }) => { worker.terminate(); resolve(data); };
+    worker.onerror = (e) => resolve({ error: e.message || 'the worker failed to start' });
+    worker.postMessage(job);
+  }), { source, job: { origin, ...job } });
+  if (answer.error) throw new Error(answer.error);
+  return answer.runs;
 }

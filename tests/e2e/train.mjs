@@ -43,7 +43,10 @@ async function openTrainView(server, webgpu) {
     const early = requests.slice(0, beforeTrain);
     assert.ok(early.includes('pkg-gen/webgan_bg.wasm'), `the first grid used the generation module: ${early}`);
     assert.ok(!early.some((u) => u.startsWith('pkg/')), `no full module before the Train view: ${early}`);
-    assert.ok(requests.slice(beforeTrain).includes('pkg/webgan_bg.wasm'), `the Train view loaded the full module: ${requests.slice(beforeTrain)}`);
+    // Which one: the full module for WebGPU or one CPU thread, the threaded build for more
+    // (tests/e2e/threads.mjs); both start on the CPU here (auto, SwiftShader).
+    const later = requests.slice(beforeTrain);
+    assert.ok(later.includes('pkg/webgan_bg.wasm') || later.includes('pkg-threads/webgan_bg.wasm'), `the Train view loaded a training module: ${later}`);
   });
   return { browser, page };
 }
@@ -51,7 +54,7 @@ async function openTrainView(server, webgpu) {
 /// "auto" trains on the CPU where the adapter is software (SwiftShader, as here): the WebGPU
 /// group asks for WebGPU explicitly.
 async function chooseWebGpu(page) {
-  assert.match(await page.textContent('#train-backend summary'), /^CPU — WebGPU here is a slow software emulation/);
+  assert.match(await page.textContent('#train-backend summary'), /^CPU \((one thread|\d+ threads)\) — WebGPU here is a slow software emulation/);
   assert.match(await page.textContent('#train-backend'), /software emulation \(SwiftShader\)/);
   await page.selectOption('#train-backend-choice', 'webgpu');
   await page.waitForFunction(() => /^WebGPU/.test(document.querySelector('#train-backend summary')?.textContent || ''), null, { timeout: SLOW });
@@ -207,7 +210,7 @@ async function cpuChecks(server) {
   const p = cpu.page;
   await check('without WebGPU the Train view falls back to the CPU and says why', async () => {
     // Chromium without the WebGPU flag has navigator.gpu but no adapter.
-    assert.match(await p.textContent('#train-backend summary'), /^CPU — this browser('s WebGPU found no usable GPU| has no WebGPU)/);
+    assert.match(await p.textContent('#train-backend summary'), /^CPU \((one thread|\d+ threads)\) — this browser('s WebGPU found no usable GPU| has no WebGPU)/);
   });
   await check('the page and `webgan train` give the same losses for the same spec and seed (one trainer)', async () => {
     // The CLI built by the native tests (scripts/test.sh runs them first).

@@ -32,17 +32,17 @@ fn on_cpu_autodiff<const D: usize, const N: usize>(
     primitives.try_into().ok()
 }
 
-/// Runs `f(index, chunk)` over `len`-long chunks of `data`: on all cores natively, in turn in
-/// the browser (one thread).
+/// Runs `f(index, chunk)` over `len`-long chunks of `data`: on all cores natively and in the
+/// page's threaded build (feature `threads`), in turn in the single-threaded one.
 fn for_each_chunk(data: &mut [f32], len: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
-    #[cfg(not(target_family = "wasm"))]
+    #[cfg(any(not(target_family = "wasm"), feature = "threads"))]
     {
         use rayon::prelude::*;
         data.par_chunks_mut(len)
             .enumerate()
             .for_each(|(i, c)| f(i, c));
     }
-    #[cfg(target_family = "wasm")]
+    #[cfg(all(target_family = "wasm", not(feature = "threads")))]
     data.chunks_mut(len).enumerate().for_each(|(i, c)| f(i, c));
 }
 
