@@ -29,6 +29,8 @@ pub struct TrainSpec {
     pub ema_decay: Option<f64>,
     /// DiffAugment's augmentations, e.g. `["color", "translation", "cutout"]`.
     pub augment: Option<Vec<Augmentation>>,
+    /// Spectral normalisation of the discriminator's weights.
+    pub spectral_norm: Option<bool>,
     /// Architecture overrides. For the image presets, a data set of another shape (the page's
     /// "your own files") sets `image_size`, `channels` and `n_classes` from the data.
     pub latent_dim: Option<usize>,
@@ -58,6 +60,7 @@ impl TrainSpec {
             seed: None,
             ema_decay: None,
             augment: None,
+            spectral_norm: None,
             latent_dim: None,
             width: None,
             image_size: None,
@@ -109,6 +112,7 @@ impl TrainSpec {
         if let Some(augment) = &self.augment {
             config.augment = augment.clone();
         }
+        config.spectral_norm = self.spectral_norm.unwrap_or(config.spectral_norm);
         arch.validate()?;
         config.validate(&arch)?;
         Ok((arch, config))
@@ -127,6 +131,7 @@ impl TrainSpec {
             seed: Some(config.seed),
             ema_decay: Some(config.ema_decay),
             augment: Some(config.augment.clone()),
+            spectral_norm: Some(config.spectral_norm),
             latent_dim: Some(arch.latent_dim()),
             ..TrainSpec::preset(preset)
         };

@@ -1,6 +1,6 @@
 //! The wgpu backend (Vulkan natively; lavapipe on a CPU-only machine) computes what the CPU
-//! backends compute, from the same weights, in inference and in training (the moving average and
-//! the augmentations included). Skipped, loudly, when no adapter exists.
+//! backends compute, from the same weights, in inference and in training (the moving average,
+//! the augmentations and spectral normalisation included). Skipped, loudly, when no adapter exists.
 
 mod common;
 
@@ -100,15 +100,15 @@ fn wgpu_generator_agrees_with_flex() {
 }
 
 #[test]
-fn wgpu_trains_the_average_through_augmentations_as_flex_does() {
+fn wgpu_trains_with_every_option_on_as_flex_does() {
     let Some(device) = wgpu_device("wgpu training test") else {
         return;
     };
     use webgan::train::augment::Augmentation::*;
-    let config =
-        common::tiny_config()
-            .with_ema_decay(0.9)
-            .with_augment(vec![Color, Translation, Cutout]);
+    let config = common::tiny_config()
+        .with_ema_decay(0.9)
+        .with_augment(vec![Color, Translation, Cutout])
+        .with_spectral_norm(true);
     let arch = common::tiny_image_arch();
     // The same initial weights on both (each backend's RNG draws its own).
     let init = GanTrainer::new(arch.clone(), config.clone(), &common::cpu()).unwrap();
@@ -139,6 +139,8 @@ fn wgpu_trains_the_average_through_augmentations_as_flex_does() {
         assert!(d < TOLERANCE, "step {}: {a:?} vs {b:?}", a.step);
     }
     let d = max_diff(&flex_samples, &gpu_samples);
-    println!("wgpu vs flex after 3 augmented steps: samples of the average differ by {d:.2e}");
+    println!(
+        "wgpu vs flex after 3 steps (average, augmentations, spectral norm): samples differ by {d:.2e}"
+    );
     assert!(d < TOLERANCE, "max diff {d}");
 }

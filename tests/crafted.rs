@@ -188,7 +188,7 @@ fn counted_sizes_match_the_models_burn_builds() {
     for arch in archs {
         let size = ModelSize::of(&arch).unwrap();
         let g = Generator::new(&arch, &device).num_params() as u64;
-        let d = Discriminator::new(&arch, &device).num_params() as u64;
+        let d = Discriminator::new(&arch, false, &device).num_params() as u64;
         assert_eq!(
             (size.generator_params, size.discriminator_params),
             (g, d),

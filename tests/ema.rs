@@ -163,13 +163,17 @@ fn checkpoints_from_before_the_average_load_and_train_as_they_did() {
         let train = m["train"].as_object_mut().unwrap();
         train.remove("ema_decay").unwrap();
         train.remove("augment").unwrap();
+        train.remove("spectral_norm").unwrap();
     });
     let text = String::from_utf8_lossy(&old);
-    assert!(!text.contains("ema_decay") && !text.contains("augment"));
+    assert!(
+        !text.contains("ema_decay") && !text.contains("augment") && !text.contains("spectral_norm")
+    );
     let (m, mut resumed, _) = weights::load_checkpoint(&old, "old", &common::cpu(), true).unwrap();
     let settings = m.train.unwrap();
     assert_eq!(settings.ema_decay, 0.0, "older runs had no average");
     assert!(settings.augment.is_empty(), "nor augmentations");
+    assert!(!settings.spectral_norm, "nor spectral normalisation");
     // Without the section the average starts as the generator.
     let live = tensors(&t.live_generator_for_inference());
     assert_same(&tensors(resumed.ema()), &live, "average of an old file");

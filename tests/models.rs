@@ -9,7 +9,7 @@ use webgan::presets::Preset;
 fn shapes(arch: &ArchConfig, device: &Device) {
     let b = 3;
     let g = Generator::new(arch, device);
-    let d = Discriminator::new(arch, device);
+    let d = Discriminator::new(arch, false, device);
     let z = Tensor::<2>::random(
         [b, arch.latent_dim()],
         Distribution::Normal(0.0, 1.0),

@@ -21,7 +21,7 @@ const FIELDS = [
 ];
 // DiffAugment's policy when its box is ticked (Rust's Augmentation names; the order is Rust's).
 const AUGMENT = ['color', 'translation', 'cutout'];
-export const TRAINING_FIELD_IDS = ['train-dataset', 'train-loss', 'train-augment', ...FIELDS.map((f) => f.id)];
+export const TRAINING_FIELD_IDS = ['train-dataset', 'train-loss', 'train-augment', 'train-spectral', ...FIELDS.map((f) => f.id)];
 // The refresh period is the page's own setting (not the trainer's).
 const REFRESH = { id: 'train-refresh', name: '"refresh views every"', limit: { min: 1, max: 100000, integer: true } };
 
@@ -64,6 +64,7 @@ export function readOptions() {
     else if (value !== undefined) options[field.key] = value;
   }
   if ($('train-augment').checked) options.augment = AUGMENT;
+  if ($('train-spectral').checked) options.spectral_norm = true;
   return { options, errors };
 }
 
@@ -82,7 +83,7 @@ export function showEffective(options) {
   }
   if (options.loss && [...$('train-loss').options].some((o) => o.value === options.loss)) $('train-loss').value = options.loss;
   const parts = Object.entries(options)
-    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+    .filter(([, v]) => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))
     .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('+') : v}`);
   $('train-effective').textContent = parts.length ? `In use: ${parts.join(', ')}` : '';
 }

@@ -172,6 +172,10 @@ pub struct TrainArgs {
     /// (e.g. color,translation,cutout) [default: none]. Helps when the data are few.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub augment: Option<Vec<Augmentation>>,
+    /// Spectral normalisation of every discriminator weight (Miyato et al., 2018): steadier
+    /// training, chiefly with --loss hinge [default: off].
+    #[arg(long)]
+    pub spectral_norm: bool,
     /// Where tensors run.
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendKind,

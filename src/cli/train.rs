@@ -32,6 +32,7 @@ fn spec(args: &TrainArgs) -> TrainSpec {
         seed: args.seed,
         ema_decay: args.ema_decay,
         augment: args.augment.clone(),
+        spectral_norm: args.spectral_norm.then_some(true),
         ..TrainSpec::preset(args.preset)
     }
 }

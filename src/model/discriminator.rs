@@ -2,25 +2,65 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::tensor::module::embedding;
 use burn::tensor::{Device, Int, Tensor};
 
 use super::config::{ArchConfig, ImageGanConfig, ToyGanConfig};
 use super::layers::{DownConv, dcgan_init};
 use super::leaky_relu;
+use super::spectral::SpectralNorm;
 
 const LEAK: f32 = 0.2;
 
 /// DCGAN discriminator without normalisation layers (so it also serves WGAN-GP, where batch norm
 /// would break the per-sample gradient penalty): 4x4 stride-2 convolutions (as [`DownConv`])
 /// with LeakyReLU, then a linear head. Conditional models add a projection term
-/// `<embed(y), features>` (Miyato & Koyama, 2018).
+/// `<embed(y), features>` (Miyato & Koyama, 2018). With spectral normalisation every weight
+/// (convolutions, head, projection) is divided by its largest singular value (`spectral`).
 #[derive(Module, Debug)]
 pub struct ImageDiscriminator {
     pub downs: Vec<DownConv>,
     pub head: Linear,
     pub class_projection: Option<Embedding>,
+    /// One per weight, in the order downs, head, projection; empty without normalisation.
+    pub spectral: Vec<SpectralNorm>,
     pub image_size: usize,
     pub channels: usize,
+}
+
+/// A weight as the matrix whose singular values spectral normalisation bounds: its first
+/// dimension by the rest (a convolution's [C_out, C_in * 16], a linear layer's [in, out]).
+fn as_matrix<const D: usize>(w: Tensor<D>) -> Tensor<2> {
+    let rows = w.dims()[0];
+    w.reshape([rows as i64, -1])
+}
+
+/// `w` divided by its estimated largest singular value, or `w` itself without normalisation.
+fn normalised<const D: usize>(spectral: Option<&SpectralNorm>, w: Tensor<D>) -> Tensor<D> {
+    match spectral {
+        None => w,
+        Some(sn) => {
+            let sigma = sn.sigma(as_matrix(w.clone()));
+            w / sigma.reshape([1; D])
+        }
+    }
+}
+
+/// A linear layer with its weight normalised as above.
+fn linear(layer: &Linear, spectral: Option<&SpectralNorm>, x: Tensor<2>) -> Tensor<2> {
+    let y = x.matmul(normalised(spectral, layer.weight.val()));
+    match &layer.bias {
+        Some(b) => y + b.val().unsqueeze_dim(0),
+        None => y,
+    }
+}
+
+/// The power-iteration states for weights with these first dimensions (`spectral`).
+fn spectral_states(normalise: bool, rows: &[usize], device: &Device) -> Vec<SpectralNorm> {
+    match normalise {
+        true => rows.iter().map(|&r| SpectralNorm::new(r, device)).collect(),
+        false => Vec::new(),
+    }
 }
 
 impl ImageDiscriminator {
@@ -29,7 +69,9 @@ impl ImageDiscriminator {
         self.downs.iter_mut().for_each(|down| down.matmul = on);
     }
 
-    pub fn new(config: &ImageGanConfig, device: &Device) -> Self {
+    /// `spectral_norm`: with spectral normalisation (its power-iteration state drawn after
+    /// the weights, from the same seeded generator).
+    pub fn new(config: &ImageGanConfig, spectral_norm: bool, device: &Device) -> Self {
         let (start, stages) = config.stages().expect("validated config");
         let mut downs = Vec::new();
         let mut ch = config.channels;
@@ -39,6 +81,11 @@ impl ImageDiscriminator {
             ch = out;
         }
         let features = start * start * ch;
+        let mut rows: Vec<usize> = (0..stages).map(|stage| config.width << stage).collect();
+        rows.push(features);
+        if config.n_classes > 0 {
+            rows.push(config.n_classes);
+        }
         ImageDiscriminator {
             downs,
             head: LinearConfig::new(features, 1)
@@ -49,24 +96,47 @@ impl ImageDiscriminator {
                     .with_initializer(dcgan_init())
                     .init(device)
             }),
+            spectral: spectral_states(spectral_norm, &rows, device),
             image_size: config.image_size,
             channels: config.channels,
         }
+    }
+
+    /// The normalisation state of weight `i` (downs, head, projection), if normalised.
+    fn sn(&self, i: usize) -> Option<&SpectralNorm> {
+        self.spectral.get(i)
+    }
+
+    /// Every normalised weight, as a matrix, with its state.
+    fn spectral_pairs(&self) -> Vec<(Tensor<2>, &SpectralNorm)> {
+        let mut weights: Vec<Tensor<2>> = self
+            .downs
+            .iter()
+            .map(|d| as_matrix(d.weight.val()))
+            .collect();
+        weights.push(self.head.weight.val());
+        if let Some(p) = &self.class_projection {
+            weights.push(p.weight.val());
+        }
+        weights.into_iter().zip(&self.spectral).collect()
     }
 
     pub fn forward(&self, x: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<1> {
         let [b, _] = x.dims();
         let (s, c) = (self.image_size, self.channels);
         let mut h = x.reshape([b, s, s, c]).permute([0, 3, 1, 2]);
-        for down in &self.downs {
-            h = leaky_relu(down.forward(h), LEAK);
+        for (i, down) in self.downs.iter().enumerate() {
+            let weight = normalised(self.sn(i), down.weight.val());
+            h = leaky_relu(down.forward_with(h, weight), LEAK);
         }
         let [_, cc, hh, ww] = h.dims();
         let features = h.reshape([b, cc * hh * ww]);
-        let mut logits = self.head.forward(features.clone()).reshape([b]);
+        let n = self.downs.len();
+        let mut logits = linear(&self.head, self.sn(n), features.clone()).reshape([b]);
         if let Some(projection) = &self.class_projection {
             let labels = labels.expect("a conditional discriminator needs class labels");
-            let e = projection.forward(labels.unsqueeze_dim(1));
+            let table = normalised(self.sn(n + 1), projection.weight.val());
+            let e = embedding(table, labels.unsqueeze_dim(1));
             let [_, _, d] = e.dims();
             logits = logits + (e.reshape([b, d]) * features).sum_dim(1).reshape([b]);
         }
@@ -79,29 +149,45 @@ impl ImageDiscriminator {
 pub struct ToyDiscriminator {
     pub hidden: Vec<Linear>,
     pub out: Linear,
+    /// One per layer (hidden, then out); empty without spectral normalisation.
+    pub spectral: Vec<SpectralNorm>,
 }
 
 impl ToyDiscriminator {
-    pub fn new(config: &ToyGanConfig, device: &Device) -> Self {
+    pub fn new(config: &ToyGanConfig, spectral_norm: bool, device: &Device) -> Self {
         let mut hidden = Vec::new();
         let mut d = 2;
+        let mut rows = Vec::new();
         for _ in 0..config.layers {
             hidden.push(LinearConfig::new(d, config.hidden).init(device));
+            rows.push(d);
             d = config.hidden;
         }
+        rows.push(d);
         ToyDiscriminator {
             hidden,
             out: LinearConfig::new(d, 1).init(device),
+            spectral: spectral_states(spectral_norm, &rows, device),
         }
+    }
+
+    fn spectral_pairs(&self) -> Vec<(Tensor<2>, &SpectralNorm)> {
+        let weights = self
+            .hidden
+            .iter()
+            .chain([&self.out])
+            .map(|l| l.weight.val());
+        weights.zip(&self.spectral).collect()
     }
 
     pub fn forward(&self, x: Tensor<2>) -> Tensor<1> {
         let [b, _] = x.dims();
         let mut h = x;
-        for layer in &self.hidden {
-            h = leaky_relu(layer.forward(h), LEAK);
+        for (i, layer) in self.hidden.iter().enumerate() {
+            h = leaky_relu(linear(layer, self.spectral.get(i), h), LEAK);
         }
-        self.out.forward(h).reshape([b])
+        let out = self.spectral.get(self.hidden.len());
+        linear(&self.out, out, h).reshape([b])
     }
 }
 
@@ -120,11 +206,41 @@ impl Discriminator {
         }
     }
 
-    pub fn new(arch: &ArchConfig, device: &Device) -> Self {
+    /// `spectral_norm`: every weight spectrally normalised (`TrainConfig::spectral_norm`).
+    pub fn new(arch: &ArchConfig, spectral_norm: bool, device: &Device) -> Self {
         match arch {
-            ArchConfig::Image(c) => Discriminator::Image(ImageDiscriminator::new(c, device)),
-            ArchConfig::Toy(c) => Discriminator::Toy(ToyDiscriminator::new(c, device)),
+            ArchConfig::Image(c) => {
+                Discriminator::Image(ImageDiscriminator::new(c, spectral_norm, device))
+            }
+            ArchConfig::Toy(c) => {
+                Discriminator::Toy(ToyDiscriminator::new(c, spectral_norm, device))
+            }
         }
+    }
+
+    /// One power-iteration step for every normalised weight (none without normalisation):
+    /// the trainer calls it before each discriminator update.
+    pub fn advance_spectral_norm(&self) {
+        let pairs = match self {
+            Discriminator::Image(d) => d.spectral_pairs(),
+            Discriminator::Toy(d) => d.spectral_pairs(),
+        };
+        for (w, sn) in pairs {
+            sn.advance(w);
+        }
+    }
+
+    /// Every normalised weight divided by its estimated largest singular value, as matrices
+    /// (empty without normalisation): what the tests measure.
+    pub fn normalised_weights(&self) -> Vec<Tensor<2>> {
+        let pairs = match self {
+            Discriminator::Image(d) => d.spectral_pairs(),
+            Discriminator::Toy(d) => d.spectral_pairs(),
+        };
+        pairs
+            .into_iter()
+            .map(|(w, sn)| normalised(Some(sn), w))
+            .collect()
     }
 
     /// x: [B, sample_len]; labels: [B] for conditional models. Returns logits [B].

@@ -66,16 +66,22 @@ impl DownConv {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.forward_with(x, self.weight.val())
+    }
+
+    /// The layer with `weight` in place of its own (same shape): spectral normalisation's
+    /// W / sigma (see `spectral`).
+    pub fn forward_with(&self, x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
         if self.matmul {
-            return to_nchw(self.forward_matmul(to_nhwc(x)));
+            return to_nchw(self.forward_matmul(to_nhwc(x), weight));
         }
         #[cfg(feature = "train")]
-        if let Some(y) = super::cpu::down_conv(&x, &self.weight.val(), &self.bias.val()) {
+        if let Some(y) = super::cpu::down_conv(&x, &weight, &self.bias.val()) {
             return y;
         }
         conv2d(
             x,
-            self.weight.val(),
+            weight,
             Some(self.bias.val()),
             ConvOptions::new([2, 2], [1, 1], [1, 1], 1),
         )
@@ -85,9 +91,9 @@ impl DownConv {
     /// channels; the stride-2 4x4 convolution is then a 2x2 stride-1 convolution: four
     /// shifted slices and one matmul against the kernel as [16 C (dy, dx, py, px, c), C_out],
     /// where tap (ky, kx) = (2 dy + py, 2 dx + px).
-    fn forward_matmul(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward_matmul(&self, x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
         let [b, h, w, c] = x.dims();
-        let [co, ..] = self.weight.dims();
+        let [co, ..] = weight.dims();
         let (ho, wo) = (h / 2, w / 2);
         let s2d = pad_hw(x)
             .reshape([b, ho + 1, 2, wo + 1, 2, c])
@@ -102,9 +108,7 @@ impl DownConv {
             .collect();
         let cols = Tensor::cat(taps, 3).reshape([b * ho * wo, 16 * c]);
         // [co, c, ky, kx] = [co, c, dy, py, dx, px] -> [dy, dx, py, px, c, co]
-        let kernel = self
-            .weight
-            .val()
+        let kernel = weight
             .reshape([co, c, 2, 2, 2, 2])
             .permute([2, 4, 3, 5, 1, 0])
             .reshape([16 * c, co]);

@@ -7,6 +7,7 @@ pub mod discriminator;
 pub mod generator;
 pub mod layers;
 pub mod size;
+pub mod spectral;
 
 pub use config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
 pub use discriminator::Discriminator;

@@ -69,7 +69,7 @@ impl GanTrainer {
             let _drawing = INIT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
             device.seed(config.seed);
             let generator = Generator::new(&arch, &device);
-            let discriminator = Discriminator::new(&arch, &device);
+            let discriminator = Discriminator::new(&arch, config.spectral_norm, &device);
             generator.visit(&mut DrawNow);
             discriminator.visit(&mut DrawNow);
             (generator, discriminator)
@@ -294,6 +294,7 @@ impl GanTrainer {
     ) -> (Tensor<1>, Tensor<1>, Tensor<1>, Tensor<1>) {
         let loss = self.config.loss;
         let d = &self.discriminator;
+        d.advance_spectral_norm();
         // One pass over real and fake together: larger matmuls, half the kernel launches.
         let [batch, _] = real_x.dims();
         let both = Tensor::cat(vec![real_x.clone(), fake.clone()], 0);

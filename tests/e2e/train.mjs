@@ -335,7 +335,7 @@ async function cpuChecks(server) {
     await p.click('#train-pause');
     await p.screenshot({ path: `${OUT}/train-digits.png`, fullPage: true });
   });
-  await check('MNIST IDX files (images gzipped, labels plain) train as a conditional data set', async () => {
+  await check('MNIST IDX files (images gzipped, labels plain) train as a conditional data set, here with spectral norm', async () => {
     const { images, labels } = idxFromDigitsAsset(64);
     await p.click('#train-reset');
     await p.selectOption('#train-dataset', 'files');
@@ -344,10 +344,13 @@ async function cpuChecks(server) {
       { name: 'train-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: labels },
     ]);
     await p.fill('#train-batch', '16');
+    await p.check('#train-spectral');
     await p.click('#train-step');
     await waitForSteps(p, 1, 2);
     assert.match(await p.textContent('#train-data-summary'), /64 images from train-images-idx3-ubyte\.gz \(28x28 grey, labelled 0-9\)/);
     assert.match(await p.textContent('#train-effective'), /n_classes 10/);
+    assert.match(await p.textContent('#train-effective'), /spectral_norm true/);
+    await p.uncheck('#train-spectral');
   });
   await check('image files are centre-cropped to 32x32 RGB; undecodable ones are skipped and counted', async () => {
     // Twelve 40x30 colour PNGs, drawn by the browser itself, and one broken file.
