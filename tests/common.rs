@@ -1,7 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use webgan::burn::tensor::Device;
+use webgan::burn::module::{Module, ModuleVisitor, Param};
+use webgan::burn::tensor::{Device, Tensor};
 use webgan::model::{ArchConfig, ImageGanConfig, ToyGanConfig};
 use webgan::train::TrainConfig;
 
@@ -77,4 +78,18 @@ pub fn tmp(file: &str, name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Every float tensor of a module (weights and buffers), read back.
+pub fn float_tensors<M: Module>(m: &M) -> Vec<Vec<f32>> {
+    struct Read(Vec<Vec<f32>>);
+    impl ModuleVisitor for Read {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let data = param.val().into_data();
+            self.0.push(data.convert::<f32>().try_to_vec().unwrap());
+        }
+    }
+    let mut read = Read(Vec::new());
+    m.visit(&mut read);
+    read.0
 }

@@ -4,8 +4,6 @@
 
 mod common;
 
-use webgan::burn::module::{Module, ModuleVisitor, Param};
-use webgan::burn::tensor::Tensor;
 use webgan::inference::Sampler;
 use webgan::latent;
 use webgan::model::Generator;
@@ -14,16 +12,7 @@ use webgan::weights::{self, FileKind, Manifest};
 
 /// Every float tensor of a generator (weights and batch norm's running statistics), read back.
 fn tensors(g: &Generator) -> Vec<Vec<f32>> {
-    struct Read(Vec<Vec<f32>>);
-    impl ModuleVisitor for Read {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let data = param.val().into_data();
-            self.0.push(data.convert::<f32>().try_to_vec().unwrap());
-        }
-    }
-    let mut read = Read(Vec::new());
-    g.visit(&mut read);
-    read.0
+    common::float_tensors(g)
 }
 
 fn trainer(config: TrainConfig) -> GanTrainer {

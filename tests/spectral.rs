@@ -5,7 +5,8 @@
 
 mod common;
 
-use webgan::burn::module::{Module, ModuleVisitor, Param};
+use common::float_tensors as tensors;
+
 use webgan::burn::tensor::Tensor;
 use webgan::loss::GanLoss;
 use webgan::model::Discriminator;
@@ -18,20 +19,6 @@ fn trainer(config: TrainConfig) -> GanTrainer {
 
 fn manifest(t: &GanTrainer) -> Manifest {
     Manifest::new(FileKind::Checkpoint, t.arch.clone(), "test-squares", t.step)
-}
-
-/// Every float tensor of a module (weights and buffers), read back.
-fn tensors<M: Module>(m: &M) -> Vec<Vec<f32>> {
-    struct Read(Vec<Vec<f32>>);
-    impl ModuleVisitor for Read {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let data = param.val().into_data();
-            self.0.push(data.convert::<f32>().try_to_vec().unwrap());
-        }
-    }
-    let mut read = Read(Vec::new());
-    m.visit(&mut read);
-    read.0
 }
 
 /// The largest singular value of a matrix, by 2,000 power steps on W^T W in f64: an estimate
