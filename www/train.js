@@ -109,7 +109,13 @@ function worker() {
 function threadsChanged() {
   if (!ctl.worker || ctl.moving) return;
   if (ctl.state !== 'paused' && ctl.state !== 'running') {
+    const preparing = ctl.state === 'creating';
     replaceWorker();
+    if (preparing) { // that worker's trainer is gone with it
+      ctl.then = null;
+      setState('idle');
+      setStatus('The CPU thread setting changed while the trainer was being prepared: press ▶ to start again.');
+    }
     return;
   }
   ctl.moving = { running: ctl.state === 'running' };
