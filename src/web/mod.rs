@@ -92,15 +92,14 @@ pub fn train_limits() -> String {
     serde_json::to_string(&crate::limits::TRAINING).unwrap_or_default()
 }
 
-/// Size of the wasm linear memory in bytes (it only grows: flat means no leak).
+/// Size of the wasm linear memory in bytes (it only grows: flat means no leak). The threaded
+/// build's memory is shared (a SharedArrayBuffer), so the length is read by name.
 #[wasm_bindgen(js_name = wasmMemoryBytes)]
 pub fn wasm_memory_bytes() -> f64 {
     wasm_bindgen::memory()
         .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| {
-            m.buffer()
-                .dyn_into::<js_sys::ArrayBuffer>()
-                .map_or(0.0, |b| b.byte_length() as f64)
-        })
+        .ok()
+        .and_then(|m| js_sys::Reflect::get(&m.buffer(), &"byteLength".into()).ok())
+        .and_then(|n| n.as_f64())
         .unwrap_or(0.0)
 }

@@ -68,6 +68,9 @@ try {
     await page.selectOption('#train-dataset', 'ring');
     await page.click('#train-step');
     await page.waitForFunction(() => Number(document.getElementById('train-steps').textContent) >= 1, null, { timeout: SLOW });
+    // The shared memory's size is shown too (a SharedArrayBuffer, not an ArrayBuffer).
+    const memory = await page.textContent('#train-memory');
+    assert.match(memory, /^[1-9][\d.]* MiB$/, `wasm memory shown as "${memory}"`);
     // A new thread setting moves the run to a new worker, its step kept.
     await page.click('#train-step');
     await page.waitForFunction(() => Number(document.getElementById('train-steps').textContent) >= 2, null, { timeout: SLOW });
