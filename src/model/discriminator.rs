@@ -46,13 +46,11 @@ fn normalised<const D: usize>(spectral: Option<&SpectralNorm>, w: Tensor<D>) -> 
     }
 }
 
-/// A linear layer with its weight normalised as above.
+/// A linear layer with its weight normalised as above (burn's own operation, as
+/// `Linear::forward` uses it).
 fn linear(layer: &Linear, spectral: Option<&SpectralNorm>, x: Tensor<2>) -> Tensor<2> {
-    let y = x.matmul(normalised(spectral, layer.weight.val()));
-    match &layer.bias {
-        Some(b) => y + b.val().unsqueeze_dim(0),
-        None => y,
-    }
+    let weight = normalised(spectral, layer.weight.val());
+    burn::tensor::module::linear(x, weight, layer.bias.as_ref().map(|b| b.val()))
 }
 
 /// The power-iteration states for weights with these first dimensions (`spectral`).
