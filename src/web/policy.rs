@@ -24,7 +24,8 @@ struct AdapterFacts {
     name: String,
 }
 
-fn get(target: &JsValue, key: &str) -> JsValue {
+/// `target[key]`, undefined where it cannot be read (shared with `threads`).
+pub(super) fn get(target: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 

@@ -9,6 +9,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use super::policy::get;
 use crate::backend::browser_cpu_threads;
 
 /// What [`plan_cpu_threads`] decided.
@@ -34,7 +35,7 @@ impl CpuThreadsPlan {
 }
 
 fn global(key: &str) -> JsValue {
-    js_sys::Reflect::get(&js_sys::global(), &key.into()).unwrap_or(JsValue::UNDEFINED)
+    get(&js_sys::global(), key)
 }
 
 /// The threads the CPU backend may train on in this page or worker: the browser's cores
@@ -44,9 +45,8 @@ fn global(key: &str) -> JsValue {
 pub fn plan_cpu_threads(limit: u32) -> CpuThreadsPlan {
     let isolated = global("crossOriginIsolated").as_bool().unwrap_or(false)
         && !global("SharedArrayBuffer").is_undefined();
-    let cores = js_sys::Reflect::get(&global("navigator"), &"hardwareConcurrency".into())
-        .ok()
-        .and_then(|v| v.as_f64())
+    let cores = get(&global("navigator"), "hardwareConcurrency")
+        .as_f64()
         .filter(|n| n.is_finite() && *n >= 1.0)
         .map_or(1, |n| n.min(1024.0) as u32);
     let (threads, reason) = browser_cpu_threads(isolated, cores, limit);
