@@ -21,8 +21,8 @@ cd "$(dirname "$0")/.."
 PROFILE="${PROFILE:-release}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
-# The threaded build's flags: .cargo/config.toml's (SIMD) plus shared memory (at most 1 GiB:
-# training the faces at batch 64 uses about 100 MiB).
+# The threaded build's flags: .cargo/config.toml's (SIMD) plus shared memory, at most 1 GiB (a
+# shared memory needs a maximum; the single-threaded worker's digits run used 12.6 MiB).
 # rustc 1.95 passes no shared-memory arguments to the linker by itself: they are listed here,
 # with the thread-local storage exports wasm-bindgen's thread support needs.
 THREADS_RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-globals \
