@@ -21,6 +21,11 @@ use crate::model::Generator;
 pub struct InvertConfig {
     /// Random starting points per class tried; the best one wins.
     pub restarts: usize,
+    /// Each starting point is the closest of this many random latents (scored by one
+    /// forward pass, no gradients). Descent from a single random latent can settle in a poor
+    /// basin (a loop drawn where the target has none); starting from the best of a few is
+    /// cheap insurance. 1: plain random starts.
+    pub pool: usize,
     /// Adam steps.
     pub steps: usize,
     /// Adam's learning rate on z.
@@ -42,6 +47,7 @@ impl Default for InvertConfig {
     fn default() -> Self {
         InvertConfig {
             restarts: 4,
+            pool: 16,
             steps: 300,
             lr: 0.05,
             prior: 0.01,
@@ -59,6 +65,13 @@ impl InvertConfig {
                 "restarts",
                 self.restarts,
                 "must be 1..=64",
+            ));
+        }
+        if !(1..=MAX_POOL).contains(&self.pool) {
+            return Err(WebganError::invalid(
+                "pool",
+                self.pool,
+                format!("must be 1..={MAX_POOL}"),
             ));
         }
         if !(1..=100_000).contains(&self.steps) {
@@ -95,6 +108,11 @@ const BETA2: f32 = 0.999;
 const EPSILON: f32 = 1e-8;
 /// Largest batch of candidates (targets x classes x restarts) one search runs.
 pub const MAX_CANDIDATES: usize = 4096;
+/// Largest pool of random latents scored for one starting point.
+pub const MAX_POOL: usize = 256;
+/// Rows per forward pass while scoring the pools, so a large search's pools never need more
+/// memory at once than a few sample grids.
+const POOL_ROWS: usize = 512;
 
 /// The best match found so far for one target.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -238,15 +256,23 @@ impl Inversion {
                 .clone()
                 .map(|l| Tensor::from_data(TensorData::new(l, [n]), d))
         };
-        let z0 = latent::normal(&mut latent::rng_for(config.seed, 11, 0), n, dim);
-        let z = Tensor::from_data(TensorData::new(z0, [n, dim]), &plain_device);
+        let plain_targets = Tensor::from_data(rows.clone(), &plain_device);
+        let plain_labels = labels_on(&plain_device);
+        let z = best_of_pools(
+            sampler.generator(),
+            &plain_targets,
+            plain_labels.as_ref(),
+            config.pool,
+            config.seed,
+            dim,
+        );
         Ok(Inversion {
             generator,
             plain: sampler.generator().clone(),
             targets: Tensor::from_data(rows.clone(), &device),
             labels: labels_on(&device),
-            plain_targets: Tensor::from_data(rows, &plain_device),
-            plain_labels: labels_on(&plain_device),
+            plain_targets,
+            plain_labels,
             candidates,
             m: z.zeros_like(),
             v: z.zeros_like(),
@@ -420,6 +446,55 @@ impl Inversion {
     }
 }
 
+/// One starting z per candidate row of `targets`: the closest (pixel MSE) of `pool` random
+/// latents drawn for it. Chosen on the device (argmin and gather), so nothing is read back and
+/// the same code runs where reads must be asynchronous.
+fn best_of_pools(
+    generator: &Generator,
+    targets: &Tensor<2>,
+    labels: Option<&Tensor<1, Int>>,
+    pool: usize,
+    seed: u64,
+    dim: usize,
+) -> Tensor<2> {
+    let device = targets.device();
+    let n = targets.dims()[0];
+    let draws = latent::normal(&mut latent::rng_for(seed, 11, 0), n * pool, dim);
+    let draws = Tensor::<3>::from_data(TensorData::new(draws, [n, pool, dim]), &device);
+    if pool == 1 {
+        return draws.reshape([n, dim]);
+    }
+    let per_chunk = (POOL_ROWS / pool).max(1);
+    let mut picked = Vec::new();
+    for start in (0..n).step_by(per_chunk) {
+        let end = (start + per_chunk).min(n);
+        let rows = end - start;
+        let z = draws.clone().slice([start..end]);
+        let repeat_rows = |t: Tensor<2>| {
+            let width = t.dims()[1];
+            t.unsqueeze_dim::<3>(1)
+                .repeat_dim(1, pool)
+                .reshape([rows * pool, width])
+        };
+        let target = repeat_rows(targets.clone().slice([start..end]));
+        let label = labels.map(|l| {
+            l.clone()
+                .slice([start..end])
+                .unsqueeze_dim::<2>(1)
+                .repeat_dim(1, pool)
+                .reshape([rows * pool])
+        });
+        let out = generator.forward(z.clone().reshape([rows * pool, dim]), label);
+        let mse = (out - target)
+            .powi_scalar(2)
+            .mean_dim(1)
+            .reshape([rows, pool]);
+        let best = mse.argmin(1).unsqueeze_dim::<3>(2).repeat_dim(2, dim);
+        picked.push(z.gather(1, best).reshape([rows, dim]));
+    }
+    Tensor::cat(picked, 0)
+}
+
 /// Root-mean-square pixel error on a 0..1 brightness scale, from an MSE on [-1, 1].
 pub fn rms_error(mse: f32) -> f32 {
     mse.max(0.0).sqrt() / 2.0
@@ -467,4 +542,68 @@ pub fn run_blocking(
     let best = crate::block::block_on(search.progress())?;
     report(search.steps_done(), &best);
     Ok(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::Preset;
+
+    #[test]
+    fn each_start_is_the_closest_of_its_own_pool() {
+        let device = Device::flex();
+        let arch = Preset::Digits.arch();
+        let generator = Generator::new(&arch, &device);
+        let (n, pool, dim, len) = (3, 5, arch.latent_dim(), arch.sample_len());
+        // Targets: samples of other latents, so every pool draw has a different error.
+        let z = Tensor::<2>::from_data(
+            TensorData::new(
+                latent::normal(&mut latent::rng_for(7, 1, 0), n, dim),
+                [n, dim],
+            ),
+            &device,
+        );
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![1i64, 4, 9], [n]), &device);
+        let targets = generator.forward(z, Some(labels.clone()));
+        let start = best_of_pools(&generator, &targets, Some(&labels), pool, 3, dim);
+        let start = start.into_data().try_to_vec::<f32>().unwrap();
+
+        // The same draws, scored one by one.
+        let draws = latent::normal(&mut latent::rng_for(3, 11, 0), n * pool, dim);
+        let target_rows = targets.into_data().try_to_vec::<f32>().unwrap();
+        for t in 0..n {
+            let mse = |k: usize| {
+                let zk = draws[(t * pool + k) * dim..(t * pool + k + 1) * dim].to_vec();
+                let zk = Tensor::<2>::from_data(TensorData::new(zk, [1, dim]), &device);
+                let label = Tensor::<1, Int>::from_data(
+                    TensorData::new(vec![[1i64, 4, 9][t]], [1]),
+                    &device,
+                );
+                let out = generator
+                    .forward(zk, Some(label))
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .unwrap();
+                let row = &target_rows[t * len..(t + 1) * len];
+                out.iter()
+                    .zip(row)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f32>()
+                    / len as f32
+            };
+            let errors: Vec<f32> = (0..pool).map(mse).collect();
+            let best = (0..pool)
+                .min_by(|&a, &b| errors[a].total_cmp(&errors[b]))
+                .unwrap();
+            assert!(
+                errors.iter().any(|&e| e > errors[best] * 1.01),
+                "the draws differ: {errors:?}"
+            );
+            assert_eq!(
+                &start[t * dim..(t + 1) * dim],
+                &draws[(t * pool + best) * dim..(t * pool + best + 1) * dim],
+                "target {t}: errors {errors:?}"
+            );
+        }
+    }
 }

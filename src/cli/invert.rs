@@ -34,6 +34,9 @@ pub struct InvertArgs {
     /// Random starting points per class.
     #[arg(long, default_value_t = InvertConfig::default().restarts)]
     pub restarts: usize,
+    /// Each start is the closest of this many random latents (1: plain random starts).
+    #[arg(long, default_value_t = InvertConfig::default().pool)]
+    pub pool: usize,
     /// Adam steps.
     #[arg(long, default_value_t = InvertConfig::default().steps)]
     pub steps: usize,
@@ -73,6 +76,7 @@ pub fn run(args: InvertArgs) -> Result<()> {
     }
     let config = InvertConfig {
         restarts: args.restarts,
+        pool: args.pool,
         steps: args.steps,
         lr: args.lr,
         prior: args.prior,
