@@ -6,6 +6,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Embedding, EmbeddingConfig, Linear, L
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Int, Tensor};
 
+use super::batch_norm_relu;
 use super::config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
 use super::layers::{UpConv, dcgan_init};
 
@@ -83,7 +84,7 @@ impl ImageGenerator {
         for (i, up) in self.ups.iter().enumerate() {
             x = up.forward(x);
             x = match self.norms.get(i) {
-                Some(norm) => relu(norm.forward(x)),
+                Some(norm) => batch_norm_relu(norm, x),
                 None => tanh(x),
             };
         }
@@ -117,7 +118,7 @@ impl ImageGenerator {
         };
         let (s, c0) = (self.start, self.start_channels);
         let x = self.project.forward(input).reshape([b, c0, s, s]);
-        relu(self.project_norm.forward(x))
+        batch_norm_relu(&self.project_norm, x)
     }
 }
 

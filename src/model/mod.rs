@@ -25,6 +25,19 @@ pub fn leaky_relu<const D: usize>(
     burn::tensor::activation::leaky_relu(x, slope as f64)
 }
 
+/// ReLU after batch norm, as one fused pass each way through `cpu` when training on the CPU
+/// backend, else burn's two operations.
+pub fn batch_norm_relu(
+    norm: &burn::nn::BatchNorm,
+    x: burn::tensor::Tensor<4>,
+) -> burn::tensor::Tensor<4> {
+    #[cfg(feature = "train")]
+    if let Some(y) = cpu::batch_norm_relu(norm, &x) {
+        return y;
+    }
+    burn::tensor::activation::relu(norm.forward(x))
+}
+
 /// Every float tensor of a module, in the module's visiting order, flattened, with its shape:
 /// how the moving average pairs the generator's tensors with its own, and how weights are read
 /// back off WebGPU one tensor at a time.

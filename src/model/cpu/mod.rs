@@ -1,8 +1,8 @@
 //! Hand-written forward and backward passes for the CPU backend (`flex`) when training (under
-//! autodiff), where burn's own are slow for our model: the DCGAN's convolutions (`conv`) and
-//! LeakyReLU (`activation`).
+//! autodiff), where burn's own are slow for our model: the DCGAN's convolutions (`conv`),
+//! LeakyReLU (`activation`) and the generator's batch norm with its ReLU (`norm`).
 //!
-//! The model calls [`down_conv`], [`up_conv`] and [`leaky_relu`] first; they answer `None`
+//! The model calls [`down_conv`], [`up_conv`], [`leaky_relu`] and [`batch_norm_relu`] first; they answer `None`
 //! for any other backend (WebGPU, ndarray) and for flex without autodiff (generation, where
 //! burn's kernels serve), and the model then uses burn's operation. Measured with
 //! `webgan bench` and `cargo run --release --example profile_step` (the README's speed
@@ -10,9 +10,11 @@
 
 mod activation;
 mod conv;
+mod norm;
 
 pub use activation::leaky_relu;
 pub use conv::{down_conv, up_conv};
+pub use norm::batch_norm_relu;
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::tensor::FloatTensor;
