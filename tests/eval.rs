@@ -26,7 +26,7 @@ fn classifier(name: &str, device: &Device) -> Classifier {
 
 #[test]
 fn shipped_digits_are_the_class_they_were_asked_for() {
-    // 400 digits, 40 per class: the full eval (10,000) measures 97.0%; a broken or swapped
+    // 400 digits, 40 per class: the full eval (10,000) measures 97.2%; a broken or swapped
     // model falls far below this bar.
     let device = Device::flex();
     let sampler = Sampler::load(shipped::model("digits").unwrap(), "digits", &device).unwrap();
@@ -40,13 +40,14 @@ fn shipped_digits_are_the_class_they_were_asked_for() {
         right[*l as usize] += usize::from(*p as i64 == *l);
     }
     let accuracy = right.iter().sum::<usize>() as f64 / 400.0;
+    eprintln!("conditional accuracy {accuracy}: {right:?} of 40 each");
     assert!(
-        accuracy >= 0.94,
+        accuracy >= 0.95,
         "conditional accuracy {accuracy}: {right:?} of 40 each"
     );
     assert!(
-        right.iter().all(|&r| r >= 30),
-        "a class fell below 75%: {right:?} of 40 each"
+        right.iter().all(|&r| r >= 34),
+        "a class fell below 85%: {right:?} of 40 each"
     );
 }
 

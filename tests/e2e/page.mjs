@@ -193,7 +193,7 @@ async function wordChecks(page) {
   });
   await check('the model line is a sentence; the manifest is one click away', async () => {
     const summary = (await page.textContent('#about-model summary')).trim();
-    assert.equal(summary, 'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 16.0 (real data: 7.7)');
+    assert.equal(summary, 'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 15.3 (real data: 7.7)');
     assert.ok(!/\/tmp|fid_floor/.test(summary), 'no paths or raw keys in the sentence');
     await page.click('#about-model summary');
     const raw = JSON.parse(await page.textContent('#about-model pre'));
