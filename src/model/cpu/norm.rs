@@ -65,7 +65,6 @@ pub fn batch_norm_relu(bn: &BatchNorm, x: &Tensor<4>) -> Option<Tensor<4>> {
             let x_state = prep.checkpoint(&x_ad);
             let state = NormState {
                 x: x_state,
-                gamma: gamma_v,
                 mean: mean.clone(),
                 inv,
                 scale,
@@ -164,7 +163,6 @@ fn dims(t: &FlexTensor) -> [usize; 4] {
 #[derive(Clone, Debug)]
 struct NormState {
     x: NodeId,
-    gamma: Vec<f32>,
     mean: Vec<f32>,
     inv: Vec<f32>,
     scale: Vec<f32>,
@@ -214,19 +212,19 @@ impl Backward<Flex, 3> for NormReluBackward {
         let dbeta: Vec<f32> = sums.iter().step_by(2).copied().collect();
         let dgamma: Vec<f32> = sums.iter().skip(1).step_by(2).copied().collect();
         if let Some(node) = node_x {
-            // dx = γ inv (g − dβ/N − x̂ dγ/N) = k g + u (x − μ) + v per channel.
+            // dx = γ inv (g − dβ/N − x̂ dγ/N) = k g + u (x − μ) + v per channel, k = γ inv (the
+            // forward's scale).
             let n = (batch * plane) as f32;
             let mut dx = vec![0f32; x.len()];
             for_each_chunk(&mut dx, channels * plane, |b, dx| {
                 for c in 0..channels {
-                    let (sc, sh) = (s.scale[c], s.shift[c]);
-                    let k = s.gamma[c] * s.inv[c];
+                    let (k, sh) = (s.scale[c], s.shift[c]);
                     let u = -k * s.inv[c] * dgamma[c] / n;
                     let (v, m) = (-k * dbeta[c] / n, s.mean[c]);
                     let start = (b * channels + c) * plane;
                     let (x, dy) = (&x[start..][..plane], &dy[start..][..plane]);
                     for ((d, &x), &dy) in dx[c * plane..][..plane].iter_mut().zip(x).zip(dy) {
-                        let g = if x * sc + sh > 0.0 { dy } else { 0.0 };
+                        let g = if x * k + sh > 0.0 { dy } else { 0.0 };
                         *d = k * g + u * (x - m) + v;
                     }
                 }
