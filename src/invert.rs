@@ -354,8 +354,7 @@ impl Inversion {
     fn adam_step(&mut self) {
         let zq = Tensor::from_inner(self.z.clone()).require_grad();
         let out = self.generator.forward(zq.clone(), self.labels.clone());
-        let per_pixel = (out - self.targets.clone()).powi_scalar(2);
-        let mut loss: Tensor<1> = per_pixel.mean_dim(1).reshape([-1]);
+        let mut loss = pixel_mse(out, self.targets.clone());
         if self.config.prior > 0.0 {
             let shell = zq.clone().powi_scalar(2).mean_dim(1).reshape([-1]) - 1.0;
             loss = loss + shell.powi_scalar(2) * self.config.prior;
@@ -429,10 +428,7 @@ impl Inversion {
         let out = self
             .plain
             .forward(self.z.clone(), self.plain_labels.clone());
-        let mse = (out - self.plain_targets.clone())
-            .powi_scalar(2)
-            .mean_dim(1)
-            .reshape([-1]);
+        let mse = pixel_mse(out, self.plain_targets.clone());
         let z = read_floats_async(self.z.clone().reshape([-1])).await?;
         let losses = read_floats_async(mse).await?;
         Ok((z, losses))
@@ -444,6 +440,11 @@ impl Inversion {
         let lt = labels.map(|l| Tensor::from_data(TensorData::new(l, [n]), &self.device));
         read_floats_async(self.plain.forward(zt, lt).reshape([-1])).await
     }
+}
+
+/// Each row's mean squared pixel error: [rows, sample_len] x 2 -> [rows].
+fn pixel_mse(samples: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+    (samples - targets).powi_scalar(2).mean_dim(1).reshape([-1])
 }
 
 /// One starting z per candidate row of `targets`: the closest (pixel MSE) of `pool` random
@@ -485,10 +486,7 @@ fn best_of_pools(
                 .reshape([rows * pool])
         });
         let out = generator.forward(z.clone().reshape([rows * pool, dim]), label);
-        let mse = (out - target)
-            .powi_scalar(2)
-            .mean_dim(1)
-            .reshape([rows, pool]);
+        let mse = pixel_mse(out, target).reshape([rows, pool]);
         let best = mse.argmin(1).unsqueeze_dim::<3>(2).repeat_dim(2, dim);
         picked.push(z.gather(1, best).reshape([rows, dim]));
     }
