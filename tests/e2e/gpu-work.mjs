@@ -2,20 +2,24 @@
 // wrapping the WebGPU API in the page before anything runs, the compute dispatches, queue
 // submits, buffer uploads (writeBuffer), read-backs (mapAsync) and buffers created, for one
 // 64-digit generation and one digits training iteration (D step + G step, batch 64), after a
-// warm-up that compiles the shaders. Also prints each one's wall time on this adapter.
+// warm-up that compiles the shaders. Also prints each one's wall time on this adapter, and
+// the GPU memory the page holds (buffers created and not destroyed) after the counted
+// iteration and after BENCH_MORE further ones: flat over a run, or growing.
 // Run after scripts/build-web.sh: `npm run bench:gpu` (needs WebGPU: headless Chromium with
 // --enable-unsafe-webgpu gets SwiftShader here, where one digits iteration takes seconds).
 // Prints a table, then one JSON line.
 //   BENCH_WARMUP=2     generations / iterations run before counting
+//   BENCH_MORE=10      training iterations run after the counted one (for the memory figure)
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 import { BASE_ARGS, countGpuWork } from './harness.mjs';
 
 const WARMUP = Number(process.env.BENCH_WARMUP || 2);
+const MORE = Number(process.env.BENCH_MORE ?? 10);
 const HOUR = 60 * 60 * 1000;
 
 // In the page: the crate's own API (pkg/webgan.js), on WebGPU, no UI involved.
-async function measure(warmup) {
+async function measure({ warmup, more }) {
   const webgan = await import('./pkg/webgan.js');
   await webgan.default();
   const backend = await webgan.Backend.open('webgpu');
@@ -40,7 +44,11 @@ async function measure(warmup) {
   t0 = performance.now();
   await trainer.step(1);
   const iteration = { ...delta(before, snapshot()), ms: performance.now() - t0 };
-  return { adapter: backend.description, generation, iteration };
+  const held = (steps) => ({ steps, mib: window.gpuWork.liveBytes / 2 ** 20 });
+  const memory = [held(warmup + 1)];
+  for (let i = 0; i < more; i++) await trainer.step(1);
+  memory.push(held(warmup + 1 + more));
+  return { adapter: backend.description, generation, iteration, memory };
 }
 
 const server = await serve('dist');
@@ -53,13 +61,15 @@ try {
   // itself, with no UI around it.
   await page.goto(server.url + 'gpu-work');
   page.setDefaultTimeout(HOUR);
-  const r = await page.evaluate(measure, WARMUP);
+  const r = await page.evaluate(measure, { warmup: WARMUP, more: MORE });
   const row = (name, c) => `| ${name} | ${c.dispatches} | ${c.submits} (${c.commandBuffers} command buffers) | ${c.uploads} (${(c.uploadBytes / 1024).toFixed(0)} KiB) | ${c.readbacks} | ${c.buffers} | ${(c.ms / 1000).toFixed(2)} s |`;
   console.log(`WebGPU adapter: ${r.adapter}`);
   console.log('| work | dispatches | submits | uploads | read-backs | buffers created | time |');
   console.log('|---|---|---|---|---|---|---|');
   console.log(row('64 digits (one generation)', r.generation));
   console.log(row('digits training iteration, batch 64', r.iteration));
+  console.log('GPU buffers held (created, not destroyed): ' +
+    r.memory.map((m) => `${m.mib.toFixed(1)} MiB after ${m.steps} iterations`).join(', '));
   console.log(JSON.stringify({ bench: 'gpu-work', ...r }));
 } finally {
   await browser.close();

@@ -54,9 +54,11 @@ export async function waitForGenerations(page, count, timeout = 10 * 60 * 1000) 
 
 /// For page.addInitScript: wraps the WebGPU API before the page's scripts run, so that every
 /// compute dispatch, queue submit, upload (writeBuffer), read-back (mapAsync) and buffer
-/// created bumps a counter in window.gpuWork (the GPU-work benchmark and its test).
+/// created bumps a counter in window.gpuWork (the GPU-work benchmark and its test). liveBytes
+/// is the size of the buffers created and not yet destroyed: the GPU memory the page holds
+/// (a buffer dropped without destroy() stays counted, so it errs high).
 export function countGpuWork() {
-  const counts = { dispatches: 0, submits: 0, commandBuffers: 0, uploads: 0, uploadBytes: 0, readbacks: 0, buffers: 0 };
+  const counts = { dispatches: 0, submits: 0, commandBuffers: 0, uploads: 0, uploadBytes: 0, readbacks: 0, buffers: 0, liveBytes: 0 };
   window.gpuWork = counts;
   const wrap = (proto, name, count) => {
     const original = proto && proto[name];
@@ -72,7 +74,23 @@ export function countGpuWork() {
     counts.uploadBytes += size ?? data.byteLength ?? 0;
   });
   wrap(GPUBuffer.prototype, 'mapAsync', () => { counts.readbacks += 1; });
-  wrap(GPUDevice.prototype, 'createBuffer', () => { counts.buffers += 1; });
+  const sizes = new WeakMap();
+  const create = GPUDevice.prototype.createBuffer;
+  GPUDevice.prototype.createBuffer = function (descriptor) {
+    const buffer = create.call(this, descriptor);
+    counts.buffers += 1;
+    counts.liveBytes += descriptor.size;
+    sizes.set(buffer, descriptor.size);
+    return buffer;
+  };
+  const destroy = GPUBuffer.prototype.destroy;
+  GPUBuffer.prototype.destroy = function () {
+    if (sizes.has(this)) {
+      counts.liveBytes -= sizes.get(this);
+      sizes.delete(this);
+    }
+    return destroy.call(this);
+  };
 }
 
 /// Runs tests/e2e/cpu-threads-worker.js in `page` (a worker from a blob) and returns its answer.
