@@ -62,25 +62,32 @@ fn shipped_digits_are_the_class_they_were_asked_for() {
 }
 
 #[test]
-fn shipped_faces_span_every_age_bracket_and_both_genders() {
-    // 400 faces judged by the faces classifier (gender x age bracket). The full eval puts the
-    // age brackets at 11-33% of generated faces (real: 13-32%) and women at 60% (real: 52%);
-    // the model shipped before drew 2.3% over 60 and 3.5% aged 41-60, and fails this bar.
+fn shipped_faces_span_every_age_bracket_gender_and_class() {
+    // 400 faces judged by the faces classifier (gender x age bracket). Measured with the
+    // shipped model: age brackets 12-34%, genders 49/51%, every one of the 10 classes at least
+    // 4.25% (the full eval on 970: brackets 13-33% against real 13-32%, women 57% against
+    // 52%). The model shipped before (the same run at step 7,056) fails it: 2.75% of these
+    // 400 are women aged 41-60. The GPU model before that drew 2.3% over 60.
     let (predicted, _) = judge_shipped("faces", 400);
     // The marginals the eval reports (its `real` side is unused here).
     let shares = faces::balance(&predicted, &predicted);
-    let (age, gender) = (
+    let (age, gender, classes) = (
         shares.age.unwrap().generated,
         shares.gender.unwrap().generated,
+        shares.classes.generated,
     );
-    eprintln!("age brackets {age:?}, gender {gender:?} of 400");
+    eprintln!("age brackets {age:?}, gender {gender:?}, classes {classes:?} of 400");
     assert!(
-        age.iter().all(|&p| p >= 0.05),
-        "an age bracket under 5%: {age:?}"
+        age.iter().all(|&p| p >= 0.10),
+        "an age bracket under 10%: {age:?}"
     );
     assert!(
-        gender.iter().all(|&p| p >= 0.30),
-        "a gender under 30%: {gender:?}"
+        gender.iter().all(|&p| p >= 0.40),
+        "a gender under 40%: {gender:?}"
+    );
+    assert!(
+        classes.iter().all(|&p| p >= 0.03),
+        "a gender x age class under 3%: {classes:?}"
     );
 }
 
