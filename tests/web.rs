@@ -266,27 +266,46 @@ async fn a_dozen_webgpu_digit_steps_lower_d_loss_on_a_fixed_batch() {
     assert!(WebGan::load(&Backend::cpu(), &file, "trained.wgan").is_ok());
 }
 
-#[wasm_bindgen_test]
-async fn the_first_step_gives_the_same_losses_on_webgpu_and_cpu() {
-    // Same weights on both (initialisers draw from each backend's own RNG, so start from one
-    // checkpoint), same data and noise (drawn on the host): the losses agree.
+/// `steps` steps of `json` on the fixed digits, on the CPU and then on WebGPU, from one
+/// checkpoint (initialisers draw from each backend's own RNG) with the same data and noise
+/// (drawn on the host): per backend, each step's [d_loss, g_loss, d_real, d_fake] and the run.
+async fn cpu_and_webgpu_from_one_checkpoint(
+    json: &str,
+    steps: usize,
+) -> Vec<(Vec<[f32; 4]>, TrainingRun)> {
     let cpu = Backend::cpu().device().clone();
-    let seed = TrainingRun::new(&spec(SMALL_DIGITS), Some(fixed_digits()), &cpu).unwrap();
+    let seed = TrainingRun::new(&spec(json), Some(fixed_digits()), &cpu).unwrap();
     let checkpoint = seed.export_checkpoint().await.unwrap();
-    let mut losses = Vec::new();
+    let mut runs = Vec::new();
     for device in [cpu, webgpu().await] {
         let mut t =
             TrainingRun::resume(&checkpoint, "checkpoint", Some(fixed_digits()), &device).unwrap();
-        let v = t.step(1).await.unwrap();
-        losses.push([v.d_loss, v.g_loss, v.d_real, v.d_fake]);
+        let mut losses = Vec::new();
+        for _ in 0..steps {
+            let v = t.step(1).await.unwrap();
+            losses.push([v.d_loss, v.g_loss, v.d_real, v.d_fake]);
+            breathe().await;
+        }
+        runs.push((losses, t));
     }
-    log(format!(
-        "first step, CPU vs WebGPU: {:?} vs {:?}",
-        losses[0], losses[1]
-    ));
-    for (a, b) in losses[0].iter().zip(&losses[1]) {
-        assert!((a - b).abs() <= 1e-3 * a.abs().max(1.0), "{losses:?}");
+    runs
+}
+
+/// Each loss of `a` within 1e-3 (relative, or absolute below 1) of the same one in `b`.
+fn assert_losses_agree(what: &str, a: &[[f32; 4]], b: &[[f32; 4]]) {
+    log(format!("{what}, CPU vs WebGPU losses: {a:?} vs {b:?}"));
+    for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+        assert!(
+            (x - y).abs() <= 1e-3 * x.abs().max(1.0),
+            "{what}: {a:?} vs {b:?}"
+        );
     }
+}
+
+#[wasm_bindgen_test]
+async fn the_first_step_gives_the_same_losses_on_webgpu_and_cpu() {
+    let runs = cpu_and_webgpu_from_one_checkpoint(SMALL_DIGITS, 1).await;
+    assert_losses_agree("first step", &runs[0].0, &runs[1].0);
 }
 
 /// SMALL_DIGITS with every training option the page offers on.
@@ -299,34 +318,15 @@ async fn webgpu_trains_and_exports_digits_with_every_option_as_the_cpu_does() {
     // the augmentations and spectral norm, then the exported generator (the moving average's
     // weights) drawing digits. A kernel that is wrong, or skipped because its shader failed
     // validation, shows as a difference of the values' own size.
-    let cpu = Backend::cpu().device().clone();
-    let seed =
-        TrainingRun::new(&spec(SMALL_DIGITS_ALL_OPTIONS), Some(fixed_digits()), &cpu).unwrap();
-    let checkpoint = seed.export_checkpoint().await.unwrap();
-    let mut losses = Vec::new();
+    let runs = cpu_and_webgpu_from_one_checkpoint(SMALL_DIGITS_ALL_OPTIONS, 3).await;
+    assert_losses_agree("3 steps, every option", &runs[0].0, &runs[1].0);
     let mut digits = Vec::new();
-    for device in [cpu, webgpu().await] {
-        let mut t =
-            TrainingRun::resume(&checkpoint, "checkpoint", Some(fixed_digits()), &device).unwrap();
-        let mut per_step = Vec::new();
-        for _ in 0..3 {
-            let v = t.step(1).await.unwrap();
-            per_step.push([v.d_loss, v.g_loss, v.d_real, v.d_fake]);
-            breathe().await;
-        }
-        losses.push(per_step);
+    for (_, t) in &runs {
         let file = t.export_generator().await.unwrap();
         let gan = Sampler::load(&file, "trained.wgan", Backend::cpu().device()).unwrap();
         let z = latent::batch_for_seed(3, 8, gan.latent_dim());
         let labels = gan.labels(8, None).unwrap();
         digits.push(gan.generate_async(z, labels).await.unwrap());
-    }
-    log(format!(
-        "3 steps, every option, CPU vs WebGPU losses: {:?} vs {:?}",
-        losses[0], losses[1]
-    ));
-    for (a, b) in losses[0].iter().flatten().zip(losses[1].iter().flatten()) {
-        assert!((a - b).abs() <= 1e-3 * a.abs().max(1.0), "{losses:?}");
     }
     let d = relative_diff(&digits[0], &digits[1]);
     log(format!(
