@@ -37,6 +37,12 @@ impl BackendKind {
     pub fn prefers_matmul_convs(self) -> bool {
         matches!(self, BackendKind::Ndarray)
     }
+
+    /// Whether this backend runs on a GPU, where a run keeps its training set on the device
+    /// (`TrainingRun::keep_data_on_device`).
+    pub fn is_gpu(self) -> bool {
+        matches!(self, BackendKind::Wgpu)
+    }
 }
 
 /// The most CPU threads the page trains on: beyond this the DCGAN's layers are too small to

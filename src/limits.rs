@@ -88,6 +88,14 @@ impl Limit {
     }
 }
 
+/// The largest training set a run keeps on a GPU (`run::DeviceData`); larger ones are copied
+/// batch by batch from the host. WebGPU's default limit on one storage buffer a kernel binds
+/// (128 MiB), which every adapter grants: the page's 10,000 digits (31 MB) stay on the GPU,
+/// all of MNIST (188 MB) and the faces (480 MB) do not. (Natively, where a batch's upload is a
+/// few microseconds of PCIe, that costs little; in a page each upload crosses to the GPU
+/// process.)
+pub const MAX_DEVICE_DATA_BYTES: usize = 128 << 20;
+
 pub const BATCH_SIZE: Limit = Limit::int("batch_size", 1, 4096);
 pub const LR_G: Limit = Limit::above("lr_g", 0.0, 1.0);
 pub const LR_D: Limit = Limit::above("lr_d", 0.0, 1.0);

@@ -5,10 +5,14 @@
 mod common;
 
 use webgan::backend::{self, BackendKind};
+use webgan::block_on;
 use webgan::burn::tensor::Device;
+use webgan::data::{Batcher, Dataset, TrainingData};
 use webgan::inference::Sampler;
 use webgan::latent;
 use webgan::presets::Preset;
+use webgan::run::{DeviceData, TrainingRun};
+use webgan::spec::TrainSpec;
 use webgan::train::GanTrainer;
 use webgan::weights::{self, FileKind, Manifest};
 
@@ -143,4 +147,74 @@ fn wgpu_trains_with_every_option_on_as_flex_does() {
         "wgpu vs flex after 3 steps (average, augmentations, spectral norm): samples differ by {d:.2e}"
     );
     assert!(d < TOLERANCE, "max diff {d}");
+}
+
+/// 40 grey 16x16 images in three classes: five batches of 8 per epoch.
+fn forty_squares() -> Dataset {
+    let (samples, labels) = common::fake_real_batch(40, 16, 3);
+    Dataset {
+        name: "squares".into(),
+        samples,
+        labels: Some(labels),
+        sample_len: 256,
+        channels: 1,
+    }
+}
+
+#[test]
+fn batches_gathered_on_the_device_are_the_ones_the_host_batcher_copies() {
+    let Some(gpu) = wgpu_device("device batch test") else {
+        return;
+    };
+    // Every value names its sample and pixel, every label its sample: a wrong row shows.
+    let (n, len) = (50, 6);
+    let data = Dataset {
+        name: "numbered".into(),
+        samples: (0..n * len).map(|i| i as f32 / 512.0).collect(),
+        labels: Some((0..n as i64).collect()),
+        sample_len: len,
+        channels: 1,
+    };
+    let host_data = TrainingData::Samples(data.clone());
+    for (name, device) in [("flex", common::cpu()), ("wgpu", gpu)] {
+        let on_device = DeviceData::upload(&data, &device)
+            .unwrap()
+            .expect("50 x 6 floats fit");
+        let (mut host, mut gathered) = (Batcher::new(5, 8), Batcher::new(5, 8));
+        // Six batches per epoch: steps in the first, second and third epochs, out of order.
+        for step in [0, 5, 6, 1, 13, 12] {
+            let (x, y) = host.batch(&host_data, step);
+            let (gx, gy) = on_device.batch(&mut gathered, step);
+            let gx = gx.into_data().to_vec::<f32>().unwrap();
+            assert_eq!(gx, x, "{name}, step {step}: samples");
+            assert_eq!(gy, y, "{name}, step {step}: labels");
+        }
+    }
+}
+
+#[test]
+fn a_run_with_its_data_on_the_gpu_trains_as_one_with_host_batches() {
+    let Some(device) = wgpu_device("device data run test") else {
+        return;
+    };
+    let spec =
+        TrainSpec::from_json(r#"{"preset":"digits","width":8,"latent_dim":8,"batch_size":8}"#)
+            .unwrap();
+    let mut gathered = TrainingRun::new(&spec, Some(forty_squares()), &device).unwrap();
+    // The same weights for both: the second run resumes the first one's step-0 checkpoint.
+    let start = block_on(gathered.export_checkpoint()).unwrap();
+    let mut copied = TrainingRun::resume(&start, "start", Some(forty_squares()), &device).unwrap();
+    assert!(gathered.keep_data_on_device(true).unwrap());
+    assert!(!copied.keep_data_on_device(false).unwrap());
+    // Seven steps: past the first epoch's five batches into a reshuffled second one.
+    for step in 1..=7 {
+        let a = block_on(gathered.step(1)).unwrap();
+        let b = block_on(copied.step(1)).unwrap();
+        let d = (a.d_loss - b.d_loss).abs().max((a.g_loss - b.g_loss).abs());
+        assert!(d < 1e-5, "step {step}: {a:?} vs {b:?}");
+    }
+    // Toy data has no set to keep on the device.
+    let ring = TrainSpec::from_json(r#"{"preset":"ring"}"#).unwrap();
+    let mut toy = TrainingRun::new(&ring, None, &device).unwrap();
+    assert!(!toy.keep_data_on_device(true).unwrap());
 }

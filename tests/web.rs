@@ -5,7 +5,7 @@
 
 use wasm_bindgen_test::*;
 use webgan::burn::tensor::Device;
-use webgan::inference::Sampler;
+use webgan::inference::{Sampler, read_floats_async};
 use webgan::latent;
 use webgan::web::{Backend, WebGan};
 
@@ -108,8 +108,8 @@ async fn corrupt_weights_are_an_error_not_a_panic() {
 
 // ---- Training in the page (the Train view's engine, `run::TrainingRun`), on WebGPU ----
 
-use webgan::data::Dataset;
-use webgan::run::{Quality, TrainingRun};
+use webgan::data::{Batcher, Dataset, TrainingData};
+use webgan::run::{DeviceData, Quality, TrainingRun};
 use webgan::spec::TrainSpec;
 use webgan::web::wasm_memory_bytes;
 
@@ -269,6 +269,8 @@ async fn a_dozen_webgpu_digit_steps_lower_d_loss_on_a_fixed_batch() {
 /// `steps` steps of `json` on the fixed digits, on the CPU and then on WebGPU, from one
 /// checkpoint (initialisers draw from each backend's own RNG) with the same data and noise
 /// (drawn on the host): per backend, each step's [d_loss, g_loss, d_real, d_fake] and the run.
+/// As in the page, WebGPU keeps the data on the device and gathers batches there; the CPU
+/// copies them on the host.
 async fn cpu_and_webgpu_from_one_checkpoint(
     json: &str,
     steps: usize,
@@ -277,9 +279,10 @@ async fn cpu_and_webgpu_from_one_checkpoint(
     let seed = TrainingRun::new(&spec(json), Some(fixed_digits()), &cpu).unwrap();
     let checkpoint = seed.export_checkpoint().await.unwrap();
     let mut runs = Vec::new();
-    for device in [cpu, webgpu().await] {
+    for (on_gpu, device) in [(false, cpu), (true, webgpu().await)] {
         let mut t =
             TrainingRun::resume(&checkpoint, "checkpoint", Some(fixed_digits()), &device).unwrap();
+        assert_eq!(t.keep_data_on_device(on_gpu).unwrap(), on_gpu);
         let mut losses = Vec::new();
         for _ in 0..steps {
             let v = t.step(1).await.unwrap();
@@ -337,6 +340,33 @@ async fn webgpu_trains_and_exports_digits_with_every_option_as_the_cpu_does() {
     // 5e-5 absolute, with and without fusion; natively `tests/backends.rs` sees 3.5e-5).
     // A wrong or skipped kernel differs by the images' own size.
     assert!(d < 2e-2, "{d}");
+}
+
+#[wasm_bindgen_test]
+async fn batches_gathered_on_webgpu_are_the_ones_the_host_batcher_copies() {
+    let device = webgpu().await;
+    // Every value names its sample and pixel: a wrong row shows.
+    let (n, len) = (50, 6);
+    let data = Dataset {
+        name: "numbered".into(),
+        samples: (0..n * len).map(|i| i as f32 / 512.0).collect(),
+        labels: Some((0..n as i64).collect()),
+        sample_len: len,
+        channels: 1,
+    };
+    let on_gpu = DeviceData::upload(&data, &device)
+        .unwrap()
+        .expect("50 x 6 floats fit");
+    let host_data = TrainingData::Samples(data);
+    let (mut host, mut gathered) = (Batcher::new(5, 8), Batcher::new(5, 8));
+    // Six batches per epoch: steps in three epochs, out of order.
+    for step in [0, 5, 6, 1, 13, 12] {
+        let (x, y) = host.batch(&host_data, step);
+        let (gx, gy) = on_gpu.batch(&mut gathered, step);
+        let gx = read_floats_async(gx).await.unwrap();
+        assert_eq!(gx, x, "step {step}: samples");
+        assert_eq!(gy, y, "step {step}: labels");
+    }
 }
 
 #[wasm_bindgen_test]

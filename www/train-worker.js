@@ -145,7 +145,8 @@ function adopt(trainer, dataSummary, resumed, moved = false) {
   state.lastViewStep = -1;
   state.stepMs = null;
   state.recent = [];
-  post({ type: 'created', info: info(trainer), data: dataSummary, resumed, moved });
+  const data = trainer.dataOnDevice ? `${dataSummary}, kept on the GPU (batches gathered there)` : dataSummary;
+  post({ type: 'created', info: info(trainer), data, resumed, moved });
 }
 
 // The preset a data source trains: the toy set itself, digits for grey images (and IDX files),

@@ -144,6 +144,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         None => TrainingRun::new(&spec(&args), data, &device)?,
     };
     run.set_matmul_convs(args.backend.prefers_matmul_convs());
+    if run.keep_data_on_device(args.backend.is_gpu())? {
+        eprintln!("training set kept on the GPU: each batch is gathered there");
+    }
     run.provenance.insert("command".into(), command);
     run.provenance
         .insert("backend".into(), args.backend.name().into());

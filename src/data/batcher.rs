@@ -125,6 +125,22 @@ impl Batcher {
         }
     }
 
+    /// Which samples of a data set of `n` make the batch of step `step` (0-based): the same
+    /// whether the batch is then copied on the host ([`Batcher::batch`]) or gathered on the
+    /// device (`run::DeviceData`).
+    pub fn indices(&mut self, n: usize, step: u64) -> &[usize] {
+        let b = self.batch_size;
+        let per_epoch = (n / b).max(1) as u64;
+        let (epoch, pos) = (step / per_epoch, (step % per_epoch) as usize);
+        if self.epoch != Some(epoch) || self.order.len() != n {
+            self.order = (0..n).collect();
+            self.order
+                .shuffle(&mut rng_for(self.seed, STREAM_SHUFFLE, epoch));
+            self.epoch = Some(epoch);
+        }
+        &self.order[pos * b..(pos + 1) * b]
+    }
+
     /// The real batch of training step `step` (0-based): samples and labels.
     pub fn batch(&mut self, data: &TrainingData, step: u64) -> (Vec<f32>, Option<Vec<i64>>) {
         let b = self.batch_size;
@@ -134,15 +150,7 @@ impl Batcher {
                 (toy.sample(&mut rng, b), None)
             }
             TrainingData::Samples(d) => {
-                let per_epoch = (d.len() / b).max(1) as u64;
-                let (epoch, pos) = (step / per_epoch, (step % per_epoch) as usize);
-                if self.epoch != Some(epoch) {
-                    self.order = (0..d.len()).collect();
-                    self.order
-                        .shuffle(&mut rng_for(self.seed, STREAM_SHUFFLE, epoch));
-                    self.epoch = Some(epoch);
-                }
-                let idx = &self.order[pos * b..(pos + 1) * b];
+                let idx = self.indices(d.len(), step);
                 let len = d.sample_len;
                 let mut samples = Vec::with_capacity(b * len);
                 for &i in idx {

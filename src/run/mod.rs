@@ -9,6 +9,7 @@
 //! returns [`WebganError::Diverged`]; the caller stops and shows the reason. Training again
 //! from there is the user's call (e.g. with a lower learning rate).
 
+mod device_data;
 mod fit;
 mod watch;
 
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+pub use device_data::DeviceData;
 pub use watch::Quality;
 
 use self::fit::{check_labels, fill_shape_from};
@@ -39,6 +41,8 @@ pub struct TrainingRun {
     trainer: GanTrainer,
     data: TrainingData,
     batcher: Batcher,
+    /// The training set on the device, where [`TrainingRun::keep_data_on_device`] put it.
+    device_data: Option<DeviceData>,
     /// The watched latent batch and its labels, uploaded once: every view refresh reuses them.
     watched_z: Tensor<2>,
     watched_labels: Option<Tensor<1, Int>>,
@@ -169,6 +173,7 @@ impl TrainingRun {
             last_good: Snapshot::of(&trainer),
             trainer,
             data,
+            device_data: None,
             watched_z,
             watched_labels,
             watched_cols: cols,
@@ -181,6 +186,18 @@ impl TrainingRun {
     /// on its CPU backend). Defaults to true natively, false in a browser.
     pub fn set_sync_reads(&mut self, allowed: bool) {
         self.sync_reads = allowed;
+    }
+
+    /// Keeps the training set on the device and gathers each batch there (`on`: the device is
+    /// a GPU, where each step would otherwise upload its batch), or copies batches on the host
+    /// (off, and for toy data and sets over [`crate::limits::MAX_DEVICE_DATA_BYTES`]). Returns
+    /// whether the set is on the device now. Either way a step trains on the same batch.
+    pub fn keep_data_on_device(&mut self, on: bool) -> Result<bool> {
+        self.device_data = match (&self.data, on) {
+            (TrainingData::Samples(d), true) => DeviceData::upload(d, self.trainer.device())?,
+            _ => None,
+        };
+        Ok(self.device_data.is_some())
     }
 
     /// Whether an exported checkpoint carries Adam's state.
@@ -224,11 +241,19 @@ impl TrainingRun {
     pub async fn step(&mut self, n: u32) -> Result<StepValues> {
         let mut last = None;
         for _ in 0..n.max(1) {
-            let (samples, labels) = self.batcher.batch(&self.data, self.trainer.step);
-            let stats = self.trainer.step(RealBatch {
-                samples: &samples,
-                labels: labels.as_deref(),
-            });
+            let stats = match &self.device_data {
+                Some(on_device) => {
+                    let (x, labels) = on_device.batch(&mut self.batcher, self.trainer.step);
+                    self.trainer.step_on_device(x, labels.as_deref())
+                }
+                None => {
+                    let (samples, labels) = self.batcher.batch(&self.data, self.trainer.step);
+                    self.trainer.step(RealBatch {
+                        samples: &samples,
+                        labels: labels.as_deref(),
+                    })
+                }
+            };
             match stats {
                 Ok(s) => last = Some(s),
                 Err(e) => return Err(self.rollback(e)),

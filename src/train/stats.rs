@@ -8,7 +8,7 @@ use crate::error::{Result, WebganError};
 /// The statistics of one step, still on the device. Read them with [`StepStats::read`]
 /// natively or [`StepStats::read_async`] anywhere; reading is the only synchronisation point.
 pub struct StepStats {
-    /// [d_loss, g_loss, d_real, d_fake, gradient_penalty]
+    /// [d_loss, g_loss, d_real, d_fake], and gradient_penalty where there is one
     pub(super) values: Tensor<1>,
     pub step: u64,
 }
@@ -34,9 +34,9 @@ impl StepStats {
             .convert::<f32>()
             .try_to_vec()
             .map_err(|e| WebganError::Readback(format!("{e:?}")))?;
-        if v.len() != 5 {
+        if !(4..=5).contains(&v.len()) {
             return Err(WebganError::Readback(format!(
-                "expected 5 statistics, got {}",
+                "expected 4 or 5 statistics, got {}",
                 v.len()
             )));
         }
@@ -46,7 +46,7 @@ impl StepStats {
             g_loss: v[1],
             d_real: v[2],
             d_fake: v[3],
-            gradient_penalty: v[4],
+            gradient_penalty: v.get(4).copied().unwrap_or(0.0),
         };
         values.check_finite()?;
         Ok(values)

@@ -168,7 +168,9 @@ impl GanTrainer {
         Tensor::from_data(TensorData::new(labels, [n]), &self.device)
     }
 
-    fn noise(&self, substep: u64, batch: usize) -> (Tensor<2>, Option<Tensor<1, Int>>) {
+    /// z on the device, and the generator's labels on the host: the generator's own pass
+    /// uploads them alone, D's one pass over real and fake uploads them after the real ones.
+    fn noise(&self, substep: u64, batch: usize) -> (Tensor<2>, Option<Vec<i64>>) {
         let index = self.step * 1000 + substep;
         let mut rng = latent::rng_for(self.config.seed, STREAM_Z, index);
         let z = latent::normal(&mut rng, batch, self.arch.latent_dim());
@@ -177,7 +179,7 @@ impl GanTrainer {
             0 => None,
             n => {
                 let mut rng = latent::rng_for(self.config.seed, STREAM_LABELS, index);
-                Some(self.upload_labels(latent::random_labels(&mut rng, batch, n)))
+                Some(latent::random_labels(&mut rng, batch, n))
             }
         };
         (z, labels)
@@ -202,8 +204,13 @@ impl GanTrainer {
                 format!("value {} at index {i} is not finite", real.samples[i]),
             ));
         }
-        match (self.arch.n_classes(), real.labels) {
-            (0, _) => {}
+        self.check_labels(batch, real.labels)?;
+        Ok(batch)
+    }
+
+    fn check_labels(&self, batch: usize, labels: Option<&[i64]>) -> Result<()> {
+        match (self.arch.n_classes(), labels) {
+            (0, _) => Ok(()),
             (n, Some(labels)) => {
                 if labels.len() != batch {
                     return Err(WebganError::bad_data(
@@ -217,15 +224,13 @@ impl GanTrainer {
                         format!("label {bad} outside 0..{n}"),
                     ));
                 }
+                Ok(())
             }
-            (_, None) => {
-                return Err(WebganError::bad_data(
-                    "training batch",
-                    "a conditional model needs a label for every sample",
-                ));
-            }
+            (_, None) => Err(WebganError::bad_data(
+                "training batch",
+                "a conditional model needs a label for every sample",
+            )),
         }
-        Ok(batch)
     }
 
     /// One training iteration: `d_steps` discriminator updates on `real` (the same real batch
@@ -235,7 +240,20 @@ impl GanTrainer {
         let batch = self.check_batch(&real)?;
         let len = self.arch.sample_len();
         let real_x = self.upload(real.samples.to_vec(), [batch, len]);
-        let real_labels = real.labels.map(|l| self.upload_labels(l.to_vec()));
+        self.step_on_device(real_x, real.labels)
+    }
+
+    /// [`GanTrainer::step`] on real samples already on the device (`run::DeviceData` gathers
+    /// them there from a training set checked when it was uploaded): `real_x` is
+    /// [batch, sample_len]. Labels (one class per sample for conditional models) stay on the
+    /// host: a few bytes, uploaded with the generator's in one buffer for D's pass.
+    pub fn step_on_device(
+        &mut self,
+        real_x: Tensor<2>,
+        real_labels: Option<&[i64]>,
+    ) -> Result<StepStats> {
+        let [batch, _] = real_x.dims();
+        self.check_labels(batch, real_labels)?;
         let loss = self.config.loss;
         let real_target = 1.0 - self.config.label_smoothing;
         let k = self.config.d_steps as u64;
@@ -245,27 +263,30 @@ impl GanTrainer {
             let frozen_g = self.generator.clone().no_grad();
             for i in 0..k - 1 {
                 let (z, labels) = self.noise(i, batch);
-                let fake = frozen_g.forward(z, labels.clone()).detach();
-                self.discriminator_update(&real_x, &real_labels, fake, labels, real_target, i);
+                let on_device = labels.clone().map(|l| self.upload_labels(l));
+                let fake = frozen_g.forward(z, on_device).detach();
+                let labels = labels.as_deref();
+                self.discriminator_update(&real_x, real_labels, fake, labels, real_target, i);
             }
         }
         // The last D step and the G step share one generator forward (as PyTorch's DCGAN
         // example does): D trains on the detached fakes, then G backpropagates through the
         // updated D into the very same graph.
-        let (z, labels) = self.noise(k - 1, batch);
+        let (z, fake_labels) = self.noise(k - 1, batch);
+        let labels = fake_labels.clone().map(|l| self.upload_labels(l));
         let fake = self.generator.forward(z, labels.clone());
-        let (d_loss, d_real, d_fake, gp) = self.discriminator_update(
+        let (d_loss, d_means, gp) = self.discriminator_update(
             &real_x,
-            &real_labels,
+            real_labels,
             fake.clone().detach(),
-            labels.clone(),
+            fake_labels.as_deref(),
             real_target,
             k - 1,
         );
 
         let frozen_d = self.discriminator.clone().no_grad();
         let seen = self.augmented(fake, STREAM_AUGMENT_G, k - 1);
-        let g_loss = loss.generator(frozen_d.forward(seen, labels));
+        let g_loss = loss.generator_with_gradient(frozen_d.forward(seen, labels));
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self
             .optim_g
@@ -273,9 +294,12 @@ impl GanTrainer {
         self.ema = ema::updated(&self.ema, &self.generator, self.config.ema_decay, self.step)?;
 
         self.step += 1;
-        let values = Tensor::cat(vec![d_loss, g_loss, d_real, d_fake, gp], 0)
-            .detach()
-            .inner();
+        let values = Tensor::cat(
+            [vec![d_loss, g_loss, d_means], gp.into_iter().collect()].concat(),
+            0,
+        )
+        .detach()
+        .inner();
         Ok(StepStats {
             values,
             step: self.step,
@@ -286,12 +310,12 @@ impl GanTrainer {
     fn discriminator_update(
         &mut self,
         real_x: &Tensor<2>,
-        real_labels: &Option<Tensor<1, Int>>,
+        real_labels: Option<&[i64]>,
         fake: Tensor<2>,
-        fake_labels: Option<Tensor<1, Int>>,
+        fake_labels: Option<&[i64]>,
         real_target: f32,
         substep: u64,
-    ) -> (Tensor<1>, Tensor<1>, Tensor<1>, Tensor<1>) {
+    ) -> (Tensor<1>, Tensor<1>, Option<Tensor<1>>) {
         let loss = self.config.loss;
         let d = &self.discriminator;
         d.advance_spectral_norm();
@@ -299,31 +323,38 @@ impl GanTrainer {
         let [batch, _] = real_x.dims();
         let both = Tensor::cat(vec![real_x.clone(), fake.clone()], 0);
         let both = self.augmented(both, STREAM_AUGMENT_D, substep);
-        let both_labels = match (real_labels, &fake_labels) {
-            (Some(r), Some(f)) => Some(Tensor::cat(vec![r.clone(), f.clone()], 0)),
+        // Joined on the host: one small upload instead of two and a concatenation kernel.
+        let both_labels = match (real_labels, fake_labels) {
+            (Some(r), Some(f)) => Some(self.upload_labels([r, f].concat())),
             _ => None,
         };
         let logits = d.forward(both, both_labels);
-        let real_logits = logits.clone().slice([0..batch]);
-        let fake_logits = logits.slice([batch..2 * batch]);
-        let mut d_loss = loss.discriminator(real_logits.clone(), fake_logits.clone(), real_target);
+        let signs = (0..2 * batch)
+            .map(|i| if i < batch { 1.0 } else { -1.0 })
+            .collect();
+        let signs = self.upload(signs, [2 * batch, 1]).reshape([2 * batch]);
+        let mut d_loss = loss.discriminator_joint(logits.clone(), signs, real_target);
         let gp = if loss == GanLoss::WganGp && self.config.gp_weight > 0.0 {
-            let gp = self.gradient_penalty(real_x, real_labels, &fake, substep);
+            let real_labels = real_labels.map(|l| self.upload_labels(l.to_vec()));
+            let gp = self.gradient_penalty(real_x, &real_labels, &fake, substep);
             d_loss = d_loss + gp.clone() * self.config.gp_weight;
-            gp.detach()
+            Some(gp.detach())
         } else {
-            Tensor::zeros([1], &self.device)
+            None
         };
-        let (d_real, d_fake) = if loss.is_probabilistic() {
-            (sigmoid(real_logits).mean(), sigmoid(fake_logits).mean())
+        // [mean D(x), mean D(G(z))] in one reduction over the two halves.
+        let logits = logits.detach().reshape([2, batch]);
+        let seen = if loss.is_probabilistic() {
+            sigmoid(logits)
         } else {
-            (real_logits.mean(), fake_logits.mean())
+            logits
         };
+        let d_means = seen.mean_dim(1).reshape([2]);
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self
             .optim_d
             .step(self.config.lr_d, self.discriminator.clone(), grads);
-        (d_loss.detach(), d_real.detach(), d_fake.detach(), gp)
+        (d_loss.detach(), d_means, gp)
     }
 
     /// `x` as D sees it: with the configured augmentations (see [`augment`]), drawn from

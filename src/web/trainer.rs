@@ -18,6 +18,7 @@ use crate::spec::TrainSpec;
 #[wasm_bindgen]
 pub struct WebTrainer {
     inner: Rc<RefCell<TrainingRun>>,
+    data_on_device: bool,
 }
 
 /// Runs an async method of the run and turns its result into a JS value.
@@ -41,7 +42,7 @@ impl WebTrainer {
     pub fn new(backend: &Backend, spec: &str, data: &WebData) -> Result<WebTrainer, JsValue> {
         let spec = TrainSpec::from_json(spec)?;
         let run = TrainingRun::new(&spec, data.dataset.clone(), backend.device())?;
-        Ok(Self::wrap(run, backend))
+        Self::wrap(run, backend)
     }
 
     /// Continues from a checkpoint file; image checkpoints need their data set again.
@@ -56,17 +57,26 @@ impl WebTrainer {
             data.dataset.clone(),
             backend.device(),
         )?;
-        Ok(Self::wrap(run, backend))
+        Self::wrap(run, backend)
     }
 
-    fn wrap(mut run: TrainingRun, backend: &Backend) -> WebTrainer {
+    fn wrap(mut run: TrainingRun, backend: &Backend) -> Result<WebTrainer, JsValue> {
         // WebGPU cannot be read synchronously in a page; the CPU backend can.
         run.set_sync_reads(!backend.is_gpu());
+        // On WebGPU every upload crosses to the browser's GPU process: the set goes once.
+        let on_device = run.keep_data_on_device(backend.is_gpu())?;
         run.provenance
             .insert("trained_in".into(), "the webgan page (Train view)".into());
-        WebTrainer {
+        Ok(WebTrainer {
             inner: Rc::new(RefCell::new(run)),
-        }
+            data_on_device: on_device,
+        })
+    }
+
+    /// Whether the training set is kept on the GPU and batches are gathered there.
+    #[wasm_bindgen(getter, js_name = dataOnDevice)]
+    pub fn data_on_device(&self) -> bool {
+        self.data_on_device
     }
 
     fn take(&self) -> Result<Rc<RefCell<TrainingRun>>, JsValue> {
