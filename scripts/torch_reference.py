@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The reference `webgan bench` compares itself with: the digits DCGAN in PyTorch, CPU only.
+"""The reference `webgan bench` compares itself with: the digits DCGAN in PyTorch.
 
 Same layers, shapes and step as webgan's digits preset (src/presets.rs, src/model/,
 src/train/trainer.rs): a conditional generator (z * embed(y), linear to 128x7x7, batch norm,
@@ -7,10 +7,12 @@ two 4x4 stride-2 transposed convolutions), a discriminator of two 4x4 stride-2 c
 LeakyReLU, a linear head and a projection term, the non-saturating loss, Adam (0.5, 0.999), one
 D update on real and fake in one pass, then one G update through the updated, frozen D, and the
 generator's moving average (decay 0.999). Timing is the median of `--repeats` runs after a
-warm-up, like `webgan bench`.
+warm-up, like `webgan bench`. Every timed run ends in a read-back to the host (the loss values,
+a sum of the images), so on a GPU (`--device cuda`) the times include the wait for the GPU.
 
 Optional: it needs torch (`pip install torch`), which the project does not install.
     python3 scripts/torch_reference.py --threads 2 --batch 64 256
+    python3 scripts/torch_reference.py --device cuda --batch 64 256
 Prints one line per batch size and a JSON line that `webgan bench --reference FILE` reads.
 """
 import argparse
@@ -68,23 +70,23 @@ def median_ms(f, repeats):
     return sorted(times)[len(times) // 2]
 
 
-def bench(batch, repeats):
-    g, d = Generator(), Discriminator()
-    ema = Generator()
+def bench(batch, repeats, device):
+    g, d = Generator().to(device), Discriminator().to(device)
+    ema = Generator().to(device)
     ema.load_state_dict(g.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real = torch.rand(batch, SIDE * SIDE) * 2 - 1
-    labels = torch.arange(batch) % CLASSES
+    real = torch.rand(batch, SIDE * SIDE, device=device) * 2 - 1
+    labels = torch.arange(batch, device=device) % CLASSES
 
     def generate():
         with torch.no_grad():
-            g(torch.randn(batch, LATENT), labels).sum().item()
+            g(torch.randn(batch, LATENT, device=device), labels).sum().item()
 
     def iteration():
-        fake = g(torch.randn(batch, LATENT), labels)
+        fake = g(torch.randn(batch, LATENT, device=device), labels)
         logits = d(torch.cat([real, fake.detach()]), torch.cat([labels, labels]))
         d_loss = F.softplus(-logits[:batch]).mean() + F.softplus(logits[batch:]).mean()
         opt_d.zero_grad(set_to_none=True)
@@ -116,12 +118,17 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda for an NVIDIA GPU")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    result = {"backend": f"torch {torch.__version__}", "threads": args.threads}
+    device = torch.device(args.device)
+    name = f"torch {torch.__version__}" + ("" if device.type == "cpu" else f" {device.type}")
+    result = {"backend": name, "threads": args.threads}
+    if device.type == "cuda":
+        result["gpu"] = torch.cuda.get_device_name(device)
     for b in args.batch:
-        forward, step = bench(b, args.repeats)
+        forward, step = bench(b, args.repeats, device)
         print(f"torch    batch {b:>4}   G forward {forward:>9.1f} ms   "
               f"train iteration (D+G) {step:>9.1f} ms")
         result[f"g_forward_b{b}_ms"] = round(forward, 1)

@@ -3,16 +3,20 @@
 
 use std::time::Instant;
 
+use burn::tensor::Device;
 use rand::{Rng, SeedableRng};
 
-use super::BenchArgs;
+use super::{BenchArgs, BenchPart};
 use crate::backend::{self, BackendKind};
+use crate::block_on;
+use crate::data::Dataset;
 use crate::error::{Result, WebganError};
 use crate::inference::Sampler;
 use crate::latent;
 use crate::model::Generator;
 use crate::presets::Preset;
-use crate::train::{GanTrainer, RealBatch};
+use crate::run::TrainingRun;
+use crate::spec::TrainSpec;
 use crate::weights::{FileKind, Manifest};
 
 fn median_ms(mut f: impl FnMut() -> Result<()>, repeats: usize) -> Result<f64> {
@@ -31,57 +35,79 @@ fn bench_backend(
     kind: BackendKind,
     batches: &[usize],
     repeats: usize,
+    only: Option<BenchPart>,
 ) -> Result<serde_json::Value> {
     let device = backend::open(kind)?;
-    let arch = Preset::Digits.arch();
     let mut result = serde_json::json!({ "backend": kind.name() });
     for &b in batches {
-        let mut sampler = Sampler::from_generator(
-            Manifest::new(FileKind::Generator, arch.clone(), "bench", 0),
-            Generator::new(&arch, &device),
-            &device,
-        );
-        sampler.set_matmul_convs(kind.prefers_matmul_convs());
-        let z = latent::batch_for_seed(1, b, arch.latent_dim());
-        let labels = sampler.labels(b, None)?;
-        let forward = median_ms(
-            || sampler.generate(z.clone(), labels.clone()).map(|_| ()),
-            repeats,
-        )?;
-
-        let config = Preset::Digits.train_config().with_batch_size(b);
-        let mut trainer = GanTrainer::new(arch.clone(), config, &device)?;
-        trainer.set_matmul_convs(kind.prefers_matmul_convs());
-        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
-        let real: Vec<f32> = (0..b * arch.sample_len())
-            .map(|_| rng.random_range(-1.0..1.0))
-            .collect();
-        let labels: Vec<i64> = (0..b).map(|i| (i % 10) as i64).collect();
-        let iteration = median_ms(
-            || {
-                trainer
-                    .step(RealBatch {
-                        samples: &real,
-                        labels: Some(&labels),
-                    })?
-                    .read()
-                    .map(|_| ())
-            },
-            repeats,
-        )?;
-        println!(
-            "{:<8} batch {:>4}   G forward {:>9.1} ms   train iteration (D+G) {:>9.1} ms",
-            kind.name(),
-            b,
-            forward,
-            iteration
-        );
-        result[format!("g_forward_b{b}_ms")] = serde_json::json!(round(forward));
-        result[format!("train_iter_b{b}_ms")] = serde_json::json!(round(iteration));
+        let mut line = format!("{:<8} batch {:>4}", kind.name(), b);
+        if only != Some(BenchPart::Train) {
+            let forward = generation_ms(kind, &device, b, repeats)?;
+            line += &format!("   G forward {forward:>9.1} ms");
+            result[format!("g_forward_b{b}_ms")] = serde_json::json!(round(forward));
+        }
+        if only != Some(BenchPart::Generate) {
+            let (iteration, on_device) = iteration_ms(kind, &device, b, repeats)?;
+            line += &format!("   train iteration (D+G) {iteration:>9.1} ms");
+            result[format!("train_iter_b{b}_ms")] = serde_json::json!(round(iteration));
+            result[format!("data_on_device_b{b}")] = serde_json::json!(on_device);
+        }
+        println!("{line}");
     }
     result["threads"] =
         serde_json::json!(std::thread::available_parallelism().map_or(1, |n| n.get()));
     Ok(result)
+}
+
+/// The digits generator's forward pass on `batch` latents, read back.
+fn generation_ms(kind: BackendKind, device: &Device, batch: usize, repeats: usize) -> Result<f64> {
+    let arch = Preset::Digits.arch();
+    let mut sampler = Sampler::from_generator(
+        Manifest::new(FileKind::Generator, arch.clone(), "bench", 0),
+        Generator::new(&arch, device),
+        device,
+    );
+    sampler.set_matmul_convs(kind.prefers_matmul_convs());
+    let z = latent::batch_for_seed(1, batch, arch.latent_dim());
+    let labels = sampler.labels(batch, None)?;
+    median_ms(
+        || sampler.generate(z.clone(), labels.clone()).map(|_| ()),
+        repeats,
+    )
+}
+
+/// The iteration `webgan train` runs: batch, step, statistics read back and checked, with the
+/// training set on the device where the backend is a GPU (returned: whether it was).
+fn iteration_ms(
+    kind: BackendKind,
+    device: &Device,
+    batch: usize,
+    repeats: usize,
+) -> Result<(f64, bool)> {
+    let spec = TrainSpec {
+        batch_size: Some(batch),
+        ..TrainSpec::preset(Preset::Digits)
+    };
+    let mut run = TrainingRun::new(&spec, Some(random_digits(batch)), device)?;
+    run.set_matmul_convs(kind.prefers_matmul_convs());
+    let on_device = run.keep_data_on_device(kind.is_gpu())?;
+    let ms = median_ms(|| block_on(run.step(1)).map(|_| ()), repeats)?;
+    Ok((ms, on_device))
+}
+
+/// A page-sized training set (10,000 images, at least 4 batches) of random pixels and labels:
+/// speed does not depend on what the pixels show.
+fn random_digits(batch: usize) -> Dataset {
+    let n = (4 * batch).max(10_000);
+    let side = 28 * 28;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+    Dataset {
+        name: "random 28x28 images".into(),
+        samples: (0..n * side).map(|_| rng.random_range(-1.0..1.0)).collect(),
+        labels: Some((0..n).map(|i| (i % 10) as i64).collect()),
+        sample_len: side,
+        channels: 1,
+    }
 }
 
 fn round(ms: f64) -> f64 {
@@ -116,7 +142,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let reference = args.reference.as_deref().map(read_reference).transpose()?;
     let mut lines = Vec::new();
     for kind in kinds {
-        match bench_backend(kind, &args.batch, args.repeats) {
+        match bench_backend(kind, &args.batch, args.repeats, args.only) {
             Ok(v) => lines.push(v),
             Err(e) if args.backend == "all" => println!("{:<8} skipped: {e}", kind.name()),
             Err(e) => return Err(e),

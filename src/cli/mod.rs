@@ -243,6 +243,19 @@ pub struct BenchArgs {
     /// a file), run on the same machine with the same threads. Prints each figure's ratio to it.
     #[arg(long)]
     pub reference: Option<std::path::PathBuf>,
+    /// Time only the generation or only the training iteration (e.g. to count each one's GPU
+    /// kernels: scripts/count-kernels.sh).
+    #[arg(long, value_enum)]
+    pub only: Option<BenchPart>,
+}
+
+/// One half of `webgan bench`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchPart {
+    /// The generator's forward pass.
+    Generate,
+    /// A training iteration (D step and G step).
+    Train,
 }
 
 /// Runs the CLI; returns the process exit code.
