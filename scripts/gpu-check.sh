@@ -5,12 +5,13 @@
 #   scripts/gpu-check.sh pack    here: builds webgan with fusion (this checkout), the same
 #                                without fusion (a worktree of HEAD with `gpu = ["burn/wgpu"]`)
 #                                and the agreement-test binaries, strips them and packs them
-#                                into .gpu/payload.tar.xz (~45 MB with one large xz window:
+#                                into .gpu/payload.tar.xz (~33 MB with one large xz window:
 #                                the binaries share most of their code)
 #   scripts/gpu-check.sh run     there, from the checkout's root, with .gpu/ beside it (and
 #                                Vulkan's loader: where `ldconfig -p | grep libvulkan` prints
 #                                nothing, unpack libvulkan1's .deb from .gl/ first); OUT=DIR
-#                                (default gpu-check-out) receives the logs
+#                                (default gpu-check-out) receives the logs; BATCHES (64,256)
+#                                and REPEATS (20) size the timings
 #
 # `run` prints, each against PyTorch CUDA on the same GPU (scripts/torch_reference.py):
 # `webgan bench --backend wgpu` with and without fusion, alternated; cubecl's per-kernel log of
@@ -43,6 +44,7 @@ pack() {
 
 run() {
   local out="${OUT:-gpu-check-out}" bin=/tmp/webgan-gpu-bin t0
+  local batches="${BATCHES:-64,256}" repeats="${REPEATS:-20}"
   mkdir -p "$out" "$bin" /tmp/webgan-gpu-run /tmp/webgan-gpu-prof
   out=$(cd "$out" && pwd); t0=$(date +%s)
   step() { echo; echo "=== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -55,11 +57,13 @@ run() {
   export XDG_RUNTIME_DIR=/tmp
   xz -dc .gpu/payload.tar.xz | tar xf - -C "$bin" && ls "$bin"
   step "PyTorch CUDA, the same DCGAN"
-  PYTHONUNBUFFERED=1 timeout 120 python3 scripts/torch_reference.py --device cuda --batch 64 256 --repeats 20 > "$out/torch-cuda.txt" 2>&1
+  PYTHONUNBUFFERED=1 timeout 120 python3 scripts/torch_reference.py --device cuda --batch ${batches//,/ } --repeats "$repeats" > "$out/torch-cuda.txt" 2>&1
   cat "$out/torch-cuda.txt"
+  local reference=()
+  grep -q '^{' "$out/torch-cuda.txt" && reference=(--reference "$out/torch-cuda.txt")
   bench() {
     step "webgan bench --backend wgpu: $1"
-    (cd /tmp/webgan-gpu-run && timeout 180 "$bin/webgan-$1" bench --backend wgpu --batch 64,256 --repeats 20 --reference "$out/torch-cuda.txt")
+    (cd /tmp/webgan-gpu-run && timeout 180 "$bin/webgan-$1" bench --backend wgpu --batch "$batches" --repeats "$repeats" "${reference[@]}")
   }
   bench fusion; bench nofusion; bench fusion; bench nofusion
   for v in fusion nofusion; do

@@ -237,7 +237,13 @@ mod tests {
         let grads = loss.backward();
         let grad = leaves
             .iter()
-            .flat_map(|x| x.grad(&grads).unwrap().into_data().to_vec::<f32>().unwrap())
+            .flat_map(|x| {
+                x.grad(&grads)
+                    .unwrap()
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .unwrap()
+            })
             .collect();
         (value, grad)
     }

@@ -3,11 +3,13 @@
 //! the augmentations and spectral normalisation included). Skipped, loudly, when no adapter exists.
 
 mod common;
+#[path = "support/numbered.rs"]
+mod numbered;
 
 use webgan::backend::{self, BackendKind};
 use webgan::block_on;
 use webgan::burn::tensor::Device;
-use webgan::data::{Batcher, Dataset, TrainingData};
+use webgan::data::{Batcher, TrainingData};
 use webgan::inference::Sampler;
 use webgan::latent;
 use webgan::presets::Preset;
@@ -149,43 +151,22 @@ fn wgpu_trains_with_every_option_on_as_flex_does() {
     assert!(d < TOLERANCE, "max diff {d}");
 }
 
-/// 40 grey 16x16 images in three classes: five batches of 8 per epoch.
-fn forty_squares() -> Dataset {
-    let (samples, labels) = common::fake_real_batch(40, 16, 3);
-    Dataset {
-        name: "squares".into(),
-        samples,
-        labels: Some(labels),
-        sample_len: 256,
-        channels: 1,
-    }
-}
-
 #[test]
 fn batches_gathered_on_the_device_are_the_ones_the_host_batcher_copies() {
     let Some(gpu) = wgpu_device("device batch test") else {
         return;
     };
-    // Every value names its sample and pixel, every label its sample: a wrong row shows.
-    let (n, len) = (50, 6);
-    let data = Dataset {
-        name: "numbered".into(),
-        samples: (0..n * len).map(|i| i as f32 / 512.0).collect(),
-        labels: Some((0..n as i64).collect()),
-        sample_len: len,
-        channels: 1,
-    };
+    let data = numbered::numbered();
     let host_data = TrainingData::Samples(data.clone());
     for (name, device) in [("flex", common::cpu()), ("wgpu", gpu)] {
         let on_device = DeviceData::upload(&data, &device)
             .unwrap()
             .expect("50 x 6 floats fit");
         let (mut host, mut gathered) = (Batcher::new(5, 8), Batcher::new(5, 8));
-        // Six batches per epoch: steps in the first, second and third epochs, out of order.
-        for step in [0, 5, 6, 1, 13, 12] {
+        for step in numbered::STEPS {
             let (x, y) = host.batch(&host_data, step);
             let (gx, gy) = on_device.batch(&mut gathered, step);
-            let gx = gx.into_data().to_vec::<f32>().unwrap();
+            let gx = gx.into_data().try_to_vec::<f32>().unwrap();
             assert_eq!(gx, x, "{name}, step {step}: samples");
             assert_eq!(gy, y, "{name}, step {step}: labels");
         }
@@ -200,10 +181,11 @@ fn a_run_with_its_data_on_the_gpu_trains_as_one_with_host_batches() {
     let spec =
         TrainSpec::from_json(r#"{"preset":"digits","width":8,"latent_dim":8,"batch_size":8}"#)
             .unwrap();
-    let mut gathered = TrainingRun::new(&spec, Some(forty_squares()), &device).unwrap();
+    let mut gathered = TrainingRun::new(&spec, Some(common::squares(40)), &device).unwrap();
     // The same weights for both: the second run resumes the first one's step-0 checkpoint.
     let start = block_on(gathered.export_checkpoint()).unwrap();
-    let mut copied = TrainingRun::resume(&start, "start", Some(forty_squares()), &device).unwrap();
+    let mut copied =
+        TrainingRun::resume(&start, "start", Some(common::squares(40)), &device).unwrap();
     assert!(gathered.keep_data_on_device(true).unwrap());
     assert!(!copied.keep_data_on_device(false).unwrap());
     // Seven steps: past the first epoch's five batches into a reshuffled second one.

@@ -46,6 +46,18 @@ pub fn fake_real_batch(n: usize, size: usize, classes: usize) -> (Vec<f32>, Vec<
     (x, y)
 }
 
+/// `n` of those squares (16x16 grey, three classes) as a data set.
+pub fn squares(n: usize) -> webgan::data::Dataset {
+    let (samples, labels) = fake_real_batch(n, 16, 3);
+    webgan::data::Dataset {
+        name: "squares".into(),
+        samples,
+        labels: Some(labels),
+        sample_len: 256,
+        channels: 1,
+    }
+}
+
 /// Runs `n` training steps on the fixed batch of 8 squares (for `tiny_image_arch`) and reads
 /// each step's statistics.
 pub fn train_on_squares(

@@ -17,14 +17,7 @@ fn spec(json: &str) -> TrainSpec {
 
 /// 8 squares of 16x16 grey, three classes.
 fn squares() -> Dataset {
-    let (samples, labels) = common::fake_real_batch(8, 16, 3);
-    Dataset {
-        name: "squares".into(),
-        samples,
-        labels: Some(labels),
-        sample_len: 256,
-        channels: 1,
-    }
+    common::squares(8)
 }
 
 const SMALL_DIGITS: &str = r#"{"preset":"digits","width":8,"latent_dim":8,"batch_size":8}"#;

@@ -11,6 +11,9 @@ use webgan::web::{Backend, WebGan};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "support/numbered.rs"]
+mod numbered;
+
 /// The digits model the page ships.
 const DIGITS: &[u8] = include_bytes!("../models/digits.wgan");
 
@@ -345,22 +348,13 @@ async fn webgpu_trains_and_exports_digits_with_every_option_as_the_cpu_does() {
 #[wasm_bindgen_test]
 async fn batches_gathered_on_webgpu_are_the_ones_the_host_batcher_copies() {
     let device = webgpu().await;
-    // Every value names its sample and pixel: a wrong row shows.
-    let (n, len) = (50, 6);
-    let data = Dataset {
-        name: "numbered".into(),
-        samples: (0..n * len).map(|i| i as f32 / 512.0).collect(),
-        labels: Some((0..n as i64).collect()),
-        sample_len: len,
-        channels: 1,
-    };
+    let data = numbered::numbered();
     let on_gpu = DeviceData::upload(&data, &device)
         .unwrap()
         .expect("50 x 6 floats fit");
     let host_data = TrainingData::Samples(data);
     let (mut host, mut gathered) = (Batcher::new(5, 8), Batcher::new(5, 8));
-    // Six batches per epoch: steps in three epochs, out of order.
-    for step in [0, 5, 6, 1, 13, 12] {
+    for step in numbered::STEPS {
         let (x, y) = host.batch(&host_data, step);
         let (gx, gy) = on_gpu.batch(&mut gathered, step);
         let gx = read_floats_async(gx).await.unwrap();
