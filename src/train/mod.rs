@@ -10,15 +10,19 @@ pub mod augment;
 mod config;
 #[cfg(feature = "train")]
 pub mod ema;
+#[cfg(feature = "train")]
+mod penalty;
 mod stats;
 #[cfg(feature = "train")]
 mod trainer;
 
 pub use config::TrainConfig;
 pub(crate) use config::deserialize_any_version;
+#[cfg(feature = "train")]
+pub use penalty::input_gradient_direction;
 pub use stats::{StepStats, StepValues};
 #[cfg(feature = "train")]
-pub use trainer::{GanTrainer, input_gradient_direction};
+pub use trainer::GanTrainer;
 
 /// A batch of real data on the host: `samples` is [batch, sample_len] row-major in the model's
 /// value range ([-1, 1] for images), `labels` one class per sample for conditional models.

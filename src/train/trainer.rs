@@ -6,7 +6,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::{RealBatch, StepStats, TrainConfig, augment, ema};
+use super::{RealBatch, StepStats, TrainConfig, augment, ema, penalty};
 use crate::error::{Result, WebganError};
 use crate::latent;
 use crate::loss::GanLoss;
@@ -54,9 +54,6 @@ const STREAM_GP: u64 = 3;
 /// DiffAugment's choices for what D sees in D steps and in the G step.
 const STREAM_AUGMENT_D: u64 = 4;
 const STREAM_AUGMENT_G: u64 = 5;
-
-/// Step of the central difference in WGAN-GP's penalty (see [`GanTrainer::gradient_penalty`]).
-const GP_DIFF_STEP: f32 = 1e-2;
 
 impl GanTrainer {
     /// New networks initialised from `config.seed` on `device` (a plain device: the trainer
@@ -306,7 +303,8 @@ impl GanTrainer {
         })
     }
 
-    /// One D update; returns (loss, mean D(x), mean D(G(z)), penalty), detached.
+    /// One D update; returns its loss, [mean D(x), mean D(G(z))] and the penalty where there is
+    /// one, all detached.
     fn discriminator_update(
         &mut self,
         real_x: &Tensor<2>,
@@ -372,16 +370,8 @@ impl GanTrainer {
         augment::apply(x, &self.config.augment, &params, size, channels)
     }
 
-    /// WGAN-GP's penalty E[(||grad_x D(x_hat)|| - 1)^2] at random interpolates x_hat.
-    /// The interpolates are not augmented: the penalty keeps D smooth on images as they are.
-    ///
-    /// burn has no second-order autodiff, so the gradient norm cannot be differentiated
-    /// directly. Instead: a first backward pass gives g = grad D(x_hat) as a constant; with
-    /// u = g / ||g||, the directional derivative u . grad D(x_hat) equals ||g||, and its
-    /// parameter gradient equals that of ||grad D|| exactly (d||g|| = u . dg). That directional
-    /// derivative is taken as a central difference (D(x_hat + h u) - D(x_hat - h u)) / 2h,
-    /// which is differentiable with first-order autodiff and exact up to O(h^2) (exact where D
-    /// is piecewise linear and no kink lies within h, as with LeakyReLU networks).
+    /// WGAN-GP's penalty (see [`penalty::gradient_penalty`]) at interpolates drawn for
+    /// this step.
     fn gradient_penalty(
         &self,
         real_x: &Tensor<2>,
@@ -395,32 +385,6 @@ impl GanTrainer {
             .map(|_| rand::Rng::random::<f32>(&mut rng))
             .collect();
         let eps = self.upload(eps, [batch, 1]);
-        let x_hat = (real_x.clone() * eps.clone() + fake.clone() * (eps.neg() + 1.0)).detach();
-        let direction = input_gradient_direction(
-            &self.discriminator.clone().no_grad(),
-            x_hat.clone(),
-            real_labels.clone(),
-        );
-        let d = &self.discriminator;
-        let step = direction * GP_DIFF_STEP;
-        let plus = d.forward(x_hat.clone() + step.clone(), real_labels.clone());
-        let minus = d.forward(x_hat - step, real_labels.clone());
-        let norm = (plus - minus) / (2.0 * GP_DIFF_STEP);
-        (norm - 1.0).powi_scalar(2).mean()
+        penalty::gradient_penalty(&self.discriminator, real_x, real_labels, fake, eps)
     }
-}
-
-/// grad_x D(x) / ||grad_x D(x)|| per sample, as a constant (detached) tensor.
-pub fn input_gradient_direction(
-    d: &Discriminator,
-    x: Tensor<2>,
-    labels: Option<Tensor<1, Int>>,
-) -> Tensor<2> {
-    let x = x.detach().require_grad();
-    let grads = d.forward(x.clone(), labels).sum().backward();
-    let g = x
-        .grad(&grads)
-        .expect("the input requires grad, so it has a gradient");
-    let norm = g.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
-    Tensor::from_inner((g / norm).detach()).detach()
 }
