@@ -36,13 +36,19 @@ impl DeviceData {
                 format!("value {} at index {i} is not finite", values[i]),
             ));
         }
+        if let Some(labels) = data.labels.as_ref().filter(|l| l.len() != len) {
+            return Err(WebganError::bad_data(
+                &data.name,
+                format!("{} labels for {len} samples", labels.len()),
+            ));
+        }
         let samples = Tensor::from_data(
             TensorData::new(values.to_vec(), [len, data.sample_len]),
             device,
         );
         Ok(Some(DeviceData {
             samples,
-            labels: data.labels.as_ref().map(|l| l[..len].to_vec()),
+            labels: data.labels.clone(),
             len,
         }))
     }
@@ -76,7 +82,7 @@ mod tests {
     }
 
     #[test]
-    fn a_set_over_the_limit_stays_on_the_host_and_bad_values_are_refused() {
+    fn a_set_over_the_limit_stays_on_the_host_and_bad_sets_are_refused() {
         let device = Device::flex();
         let floats = MAX_DEVICE_DATA_BYTES / 4 + 4;
         assert!(
@@ -94,5 +100,12 @@ mod tests {
             .expect("NaN refused")
             .to_string();
         assert!(e.contains("not finite") && e.contains("index 2"), "{e}");
+        let mut short = grey(vec![0.5; 16]);
+        short.labels = Some(vec![0, 1, 2]);
+        let e = DeviceData::upload(&short, &device)
+            .err()
+            .expect("3 labels for 4 samples")
+            .to_string();
+        assert!(e.contains("3 labels for 4 samples"), "{e}");
     }
 }
