@@ -29,6 +29,9 @@ pub struct GanTrainer {
     pub step: u64,
     /// The autodiff device everything lives on.
     device: Device,
+    /// D's loss's constant of a [real; fake] batch (1 on real samples, -1 on fake ones),
+    /// uploaded once per batch size rather than every D step.
+    signs: Option<Tensor<1>>,
 }
 
 /// burn's CPU backend keeps one process-wide random generator (what `Device::seed` seeds),
@@ -108,6 +111,7 @@ impl GanTrainer {
             config,
             step,
             device,
+            signs: None,
         }
     }
 
@@ -167,6 +171,22 @@ impl GanTrainer {
 
     /// z on the device, and the generator's labels on the host: the generator's own pass
     /// uploads them alone, D's one pass over real and fake uploads them after the real ones.
+    /// 1 on the first `batch` samples of a [real; fake] pass, -1 on the rest (see
+    /// [`GanLoss::discriminator_joint`]).
+    fn signs(&mut self, batch: usize) -> Tensor<1> {
+        match &self.signs {
+            Some(s) if s.dims() == [2 * batch] => s.clone(),
+            _ => {
+                let values = (0..2 * batch)
+                    .map(|i| if i < batch { 1.0 } else { -1.0 })
+                    .collect();
+                let s = self.upload(values, [2 * batch, 1]).reshape([2 * batch]);
+                self.signs = Some(s.clone());
+                s
+            }
+        }
+    }
+
     fn noise(&self, substep: u64, batch: usize) -> (Tensor<2>, Option<Vec<i64>>) {
         let index = self.step * 1000 + substep;
         let mut rng = latent::rng_for(self.config.seed, STREAM_Z, index);
@@ -315,10 +335,11 @@ impl GanTrainer {
         substep: u64,
     ) -> (Tensor<1>, Tensor<1>, Option<Tensor<1>>) {
         let loss = self.config.loss;
+        let [batch, _] = real_x.dims();
+        let signs = self.signs(batch);
         let d = &self.discriminator;
         d.advance_spectral_norm();
         // One pass over real and fake together: larger matmuls, half the kernel launches.
-        let [batch, _] = real_x.dims();
         let both = Tensor::cat(vec![real_x.clone(), fake.clone()], 0);
         let both = self.augmented(both, STREAM_AUGMENT_D, substep);
         // Joined on the host: one small upload instead of two and a concatenation kernel.
@@ -327,10 +348,6 @@ impl GanTrainer {
             _ => None,
         };
         let logits = d.forward(both, both_labels);
-        let signs = (0..2 * batch)
-            .map(|i| if i < batch { 1.0 } else { -1.0 })
-            .collect();
-        let signs = self.upload(signs, [2 * batch, 1]).reshape([2 * batch]);
         let mut d_loss = loss.discriminator_joint(logits.clone(), signs, real_target);
         let gp = if loss == GanLoss::WganGp && self.config.gp_weight > 0.0 {
             let real_labels = real_labels.map(|l| self.upload_labels(l.to_vec()));
