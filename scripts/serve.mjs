@@ -22,10 +22,20 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json',
-  '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8', '.wgan': 'application/octet-stream', '.bin': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.wgan': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
 };
 
 const ISOLATION = {
@@ -35,12 +45,24 @@ const ISOLATION = {
 };
 const PLAIN = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
 
-const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg', '.txt', '.md']);
+const COMPRESSIBLE = new Set([
+  '.html',
+  '.js',
+  '.mjs',
+  '.css',
+  '.wasm',
+  '.json',
+  '.map',
+  '.svg',
+  '.txt',
+  '.md',
+]);
 
 // etag -> gzipped bytes: each version of a file is compressed once.
 const gzipped = new Map();
 async function gzipOf(file, etag) {
-  if (!gzipped.has(etag)) gzipped.set(etag, await promisify(gzip)(await readFile(file), { level: 9 }));
+  if (!gzipped.has(etag))
+    gzipped.set(etag, await promisify(gzip)(await readFile(file), { level: 9 }));
   return gzipped.get(etag);
 }
 
@@ -50,7 +72,10 @@ async function etagOf(file, info) {
   const key = `${info.size}:${info.mtimeMs}`;
   const known = etags.get(file);
   if (known && known.key === key) return known.etag;
-  const etag = `"${createHash('sha256').update(await readFile(file)).digest('base64url').slice(0, 22)}"`;
+  const etag = `"${createHash('sha256')
+    .update(await readFile(file))
+    .digest('base64url')
+    .slice(0, 22)}"`;
   etags.set(file, { key, etag });
   return etag;
 }
@@ -70,7 +95,8 @@ function fileFor(root, urlPath) {
 
 function fresh(req, etag, modified) {
   const match = req.headers['if-none-match'];
-  if (match !== undefined) return match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+  if (match !== undefined)
+    return match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
   const since = Date.parse(req.headers['if-modified-since'] || '');
   return Number.isFinite(since) && Math.floor(modified / 1000) <= Math.floor(since / 1000);
 }
@@ -102,14 +128,22 @@ async function handle(root, base, req, res) {
     headers.vary = 'accept-encoding';
     if (/\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
       const body = await gzipOf(file, etag);
-      res.writeHead(200, { ...headers, 'content-type': type, 'content-encoding': 'gzip', 'content-length': body.length });
+      res.writeHead(200, {
+        ...headers,
+        'content-type': type,
+        'content-encoding': 'gzip',
+        'content-length': body.length,
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
   }
   res.writeHead(200, { ...headers, 'content-type': type, 'content-length': info.size });
   if (req.method === 'HEAD') res.end();
-  else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  else
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
 }
 
 export async function serve(dir = 'dist', { port = 0, host = '127.0.0.1', isolated = true } = {}) {
@@ -144,12 +178,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
   }
   const info = await stat(join(dir, 'index.html')).catch(() => null);
   if (!info) {
-    console.error(`serve: ${join(dir, 'index.html')} does not exist; build the page first (scripts/build-web.sh)`);
+    console.error(
+      `serve: ${join(dir, 'index.html')} does not exist; build the page first (scripts/build-web.sh)`,
+    );
     process.exit(1);
   }
   try {
     const { url } = await serve(dir, { port, host, isolated });
-    console.log(`serving ${resolve(dir)} on ${url}${isolated ? '' : ' without COOP/COEP (one CPU thread)'} (Ctrl-C stops)`);
+    console.log(
+      `serving ${resolve(dir)} on ${url}${isolated ? '' : ' without COOP/COEP (one CPU thread)'} (Ctrl-C stops)`,
+    );
   } catch (e) {
     console.error(`serve: cannot listen on ${host}:${port}: ${e.message}`);
     process.exit(1);

@@ -4,15 +4,27 @@
 
 const FONT = '12px system-ui, sans-serif';
 const INK = '#1d1f24';
-export const COLOURS = { real: '#1d1f24', fake: '#ffb000', g: '#e8590c', d: '#3b6fe0', dReal: '#d6336c', dFake: '#1c9ad6' };
+export const COLOURS = {
+  real: '#1d1f24',
+  fake: '#ffb000',
+  g: '#e8590c',
+  d: '#3b6fe0',
+  dReal: '#d6336c',
+  dFake: '#1c9ad6',
+};
 const SMOOTHING = 0.9; // weight of the past in the smoothed line (an exponential moving average)
 
 // The chart colours of the page's theme (style.css), so charts follow light and dark.
 function theme() {
   const css = getComputedStyle(document.documentElement);
   const get = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
-  return { bg: get('--chart-bg', '#fff'), ink: get('--chart-ink', INK), muted: get('--chart-muted', '#5d6470'),
-    grid: get('--chart-grid', '#e3e6eb'), frame: get('--chart-frame', '#c3c8d0') };
+  return {
+    bg: get('--chart-bg', '#fff'),
+    ink: get('--chart-ink', INK),
+    muted: get('--chart-muted', '#5d6470'),
+    grid: get('--chart-grid', '#e3e6eb'),
+    frame: get('--chart-frame', '#c3c8d0'),
+  };
 }
 
 // Sizes the canvas's pixels to its size on screen (sharp text on high-density screens) and
@@ -21,7 +33,8 @@ function theme() {
 function crispContext(canvas) {
   canvas.dataset.aspect ??= String(canvas.height / canvas.width);
   const w = canvas.clientWidth || canvas.width;
-  const aspect = w < 500 ? Math.max(0.6, Number(canvas.dataset.aspect)) : Number(canvas.dataset.aspect); // taller on phones
+  const aspect =
+    w < 500 ? Math.max(0.6, Number(canvas.dataset.aspect)) : Number(canvas.dataset.aspect); // taller on phones
   const h = Math.round(w * aspect);
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
@@ -51,7 +64,8 @@ function niceTicks(lo, hi, count) {
   const power = 10 ** Math.floor(Math.log10(raw || 1));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || raw;
   const ticks = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step)
+    ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
@@ -146,7 +160,10 @@ function line(ctx, steps, values, px, py, width) {
   ctx.beginPath();
   let pen = false;
   values.forEach((v, i) => {
-    if (!Number.isFinite(v)) { pen = false; return; }
+    if (!Number.isFinite(v)) {
+      pen = false;
+      return;
+    }
     if (pen) ctx.lineTo(px(steps[i]), py(v));
     else ctx.moveTo(px(steps[i]), py(v));
     pen = true;
@@ -165,7 +182,10 @@ function fitRange(values) {
   if (!v.length) return [0, 1];
   let lo = v[Math.floor(0.01 * (v.length - 1))];
   let hi = v[Math.ceil(0.99 * (v.length - 1))];
-  if (hi - lo < 1e-6) { lo -= 0.5; hi += 0.5; }
+  if (hi - lo < 1e-6) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const pad = 0.06 * (hi - lo);
   return [lo - pad, hi + pad];
 }
@@ -203,7 +223,15 @@ export function drawToyPlot(canvas, { heatmap, resolution, extent, real, points 
   axes(ctx, w, h, extent, 'rgba(0,0,0,0.18)');
   dots(ctx, real, extent, w, h, COLOURS.real, null, 1.6);
   dots(ctx, points, extent, w, h, COLOURS.fake, '#5c3d00', 2.2);
-  legend(ctx, [['real data', COLOURS.real], ['generated', COLOURS.fake]], 'rgba(255,255,255,0.85)', INK);
+  legend(
+    ctx,
+    [
+      ['real data', COLOURS.real],
+      ['generated', COLOURS.fake],
+    ],
+    'rgba(255,255,255,0.85)',
+    INK,
+  );
   ctx.fillStyle = INK;
   ctx.font = FONT;
   ctx.textBaseline = 'bottom';
@@ -223,7 +251,12 @@ export function drawScatter(canvas, points, extent = null) {
   ctx.fillRect(0, 0, w, h);
   axes(ctx, w, h, e, 'rgba(255,255,255,0.16)');
   dots(ctx, points, e, w, h, '#6ea8fe', null, 2);
-  legend(ctx, [[`${points.length / 2} generated points, axes at 0, ±1, ±2…`, '#6ea8fe']], 'rgba(16,19,26,0.8)', '#e9ecef');
+  legend(
+    ctx,
+    [[`${points.length / 2} generated points, axes at 0, ±1, ±2…`, '#6ea8fe']],
+    'rgba(16,19,26,0.8)',
+    '#e9ecef',
+  );
 }
 
 function axes(ctx, w, h, extent, colour) {
@@ -233,8 +266,10 @@ function axes(ctx, w, h, extent, colour) {
     const x = Math.round(((v + extent) / (2 * extent)) * w) + 0.5;
     const y = Math.round(((extent - v) / (2 * extent)) * h) + 0.5;
     ctx.beginPath();
-    ctx.moveTo(x, 0); ctx.lineTo(x, h);
-    ctx.moveTo(0, y); ctx.lineTo(w, y);
+    ctx.moveTo(x, 0);
+    ctx.lineTo(x, h);
+    ctx.moveTo(0, y);
+    ctx.lineTo(w, y);
     ctx.stroke();
   }
 }

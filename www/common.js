@@ -21,14 +21,19 @@ export async function fetchCached(url, onProgress = () => {}) {
   const stored = cache ? await cache.match(key).catch(() => undefined) : undefined;
   const etag = stored && stored.headers.get('etag');
   // no-store: the HTTP cache neither answers nor keeps this request; the cache above does both.
-  const response = await fetch(key, { cache: 'no-store', headers: etag ? { 'if-none-match': etag } : {} });
+  const response = await fetch(key, {
+    cache: 'no-store',
+    headers: etag ? { 'if-none-match': etag } : {},
+  });
   if (response.status === 304 && stored) {
     await response.arrayBuffer(); // empty: finishes the request instead of abandoning it
     onProgress(1, 0);
     return stored;
   }
   if (!response.ok || !response.body) return response;
-  const total = response.headers.get('content-encoding') ? 0 : Number(response.headers.get('content-length')) || 0;
+  const total = response.headers.get('content-encoding')
+    ? 0
+    : Number(response.headers.get('content-length')) || 0;
   let loaded = 0;
   const counter = new TransformStream({
     transform(chunk, controller) {
@@ -44,5 +49,8 @@ export async function fetchCached(url, onProgress = () => {}) {
     // A failed store (quota, private mode) only means the next visit downloads again.
     cache.put(key, new Response(toCache, { headers: response.headers })).catch(() => {});
   }
-  return new Response(body.pipeThrough(counter), { status: response.status, headers: response.headers });
+  return new Response(body.pipeThrough(counter), {
+    status: response.status,
+    headers: response.headers,
+  });
 }

@@ -21,8 +21,12 @@ export function clearDirections() {
   directions = null;
   const box = $('sliders');
   delete box.dataset.source;
-  box.replaceChildren(Object.assign(document.createElement('p'),
-    { className: 'hint', textContent: 'finding the principal directions…' }));
+  box.replaceChildren(
+    Object.assign(document.createElement('p'), {
+      className: 'hint',
+      textContent: 'finding the principal directions…',
+    }),
+  );
 }
 
 // Reads (or computes) the directions of `gan`; queued after the first grid, so the page never
@@ -30,7 +34,8 @@ export function clearDirections() {
 export async function loadDirections(gan) {
   if (session.gan !== gan) return;
   const stored = JSON.parse(gan.manifest).directions;
-  if (!stored) status.show('finding the principal directions (this file stores none)…', { progress: NaN });
+  if (!stored)
+    status.show('finding the principal directions (this file stores none)…', { progress: NaN });
   const t0 = performance.now();
   const json = JSON.parse(await session.wasm.modelDirections(gan));
   if (session.gan !== gan) return;
@@ -38,7 +43,9 @@ export async function loadDirections(gan) {
   buildSliders(Math.min(SLIDERS, directions.sets[0].variance_share.length));
   $('sliders').dataset.source = json.computed ? 'computed' : 'stored';
   if (json.computed) {
-    status.show(`principal directions computed in ${((performance.now() - t0) / 1000).toFixed(1)} s (this file stores none)`);
+    status.show(
+      `principal directions computed in ${((performance.now() - t0) / 1000).toFixed(1)} s (this file stores none)`,
+    );
   }
 }
 
@@ -47,11 +54,23 @@ function buildSliders(count) {
   box.replaceChildren();
   for (let k = 0; k < count; k++) {
     const id = `direction-${k}`;
-    const label = Object.assign(document.createElement('label'), { htmlFor: id, className: 'slider-label' });
-    const input = Object.assign(document.createElement('input'),
-      { id, type: 'range', min: -RANGE, max: RANGE, step: 0.05, value: 0 });
+    const label = Object.assign(document.createElement('label'), {
+      htmlFor: id,
+      className: 'slider-label',
+    });
+    const input = Object.assign(document.createElement('input'), {
+      id,
+      type: 'range',
+      min: -RANGE,
+      max: RANGE,
+      step: 0.05,
+      value: 0,
+    });
     input.dataset.direction = String(k);
-    const value = Object.assign(document.createElement('output'), { htmlFor: id, textContent: '0.00' });
+    const value = Object.assign(document.createElement('output'), {
+      htmlFor: id,
+      textContent: '0.00',
+    });
     input.addEventListener('input', () => {
       value.textContent = Number(input.value).toFixed(2);
       onSlide(input);
@@ -63,7 +82,8 @@ function buildSliders(count) {
 
 function setFor(index) {
   if (!directions) return null;
-  const cls = session.labels && session.labels.length && index !== undefined ? session.labels[index] : 0;
+  const cls =
+    session.labels && session.labels.length && index !== undefined ? session.labels[index] : 0;
   return directions.per_class ? directions.sets[cls] : directions.sets[0];
 }
 
@@ -76,7 +96,8 @@ export function showDirectionsFor(index) {
     input.value = 0;
     input.disabled = index === undefined;
     input.nextElementSibling.textContent = '0.00';
-    if (set) input.labels[0].textContent = `direction ${k + 1} · ${(set.variance_share[k] * 100).toFixed(1)}% of variance`;
+    if (set)
+      input.labels[0].textContent = `direction ${k + 1} · ${(set.variance_share[k] * 100).toFixed(1)}% of variance`;
   }
 }
 

@@ -5,7 +5,10 @@ export const $ = (id) => document.getElementById(id);
 
 // Saves a blob as a file through a temporary link.
 export function download(name, blob) {
-  const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+  const a = Object.assign(document.createElement('a'), {
+    href: URL.createObjectURL(blob),
+    download: name,
+  });
   document.body.append(a);
   a.click();
   a.remove();

@@ -16,8 +16,12 @@ export class DrawPad {
     canvas.style.touchAction = 'none'; // a finger draws instead of scrolling the page
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
-    for (const end of ['pointerup', 'pointercancel', 'pointerleave']) canvas.addEventListener(end, () => this.up());
-    canvas.addEventListener('dragover', (e) => { e.preventDefault(); canvas.classList.add('drop'); });
+    for (const end of ['pointerup', 'pointercancel', 'pointerleave'])
+      canvas.addEventListener(end, () => this.up());
+    canvas.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      canvas.classList.add('drop');
+    });
     canvas.addEventListener('dragleave', () => canvas.classList.remove('drop'));
     canvas.addEventListener('drop', (e) => {
       e.preventDefault();
@@ -40,7 +44,10 @@ export class DrawPad {
 
   point(e) {
     const r = this.canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) / r.width) * this.canvas.width, ((e.clientY - r.top) / r.height) * this.canvas.height];
+    return [
+      ((e.clientX - r.left) / r.width) * this.canvas.width,
+      ((e.clientY - r.top) / r.height) * this.canvas.height,
+    ];
   }
 
   down(e) {
@@ -101,6 +108,10 @@ export class DrawPad {
 
   rgba() {
     const { width, height } = this.canvas;
-    return { rgba: new Uint8Array(this.ctx.getImageData(0, 0, width, height).data.buffer), width, height };
+    return {
+      rgba: new Uint8Array(this.ctx.getImageData(0, 0, width, height).data.buffer),
+      width,
+      height,
+    };
   }
 }

@@ -3,7 +3,13 @@
 // to cell B (a strip and an animation), and a smooth random walk. The other latent tools
 // (latent-tools.js) live in #explore-tools too; they follow the selection through the
 // 'gridselect' event on #samples and draw with showFocus().
-import { clearDirections, loadDirections, movedLatent, showDirectionsFor, wireDirections } from './directions.js';
+import {
+  clearDirections,
+  loadDirections,
+  movedLatent,
+  showDirectionsFor,
+  wireDirections,
+} from './directions.js';
 import { $, download } from './dom.js';
 import { drawSamples, cellSamples } from './grid.js';
 import { session, status, run, latentOf, labelOf } from './session.js';
@@ -41,8 +47,10 @@ export function showSelection() {
   $('walk').textContent = 'Random walk';
   $('explore').dataset.selected = session.selected.join(',');
   if ($('strip').hidden) {
-    $('strip-caption').textContent = count >= 2 ? `Interpolate from cell ${session.selected[0] + 1} (A) to cell ${session.selected[1] + 1} (B).`
-      : 'Select a second cell (B) to interpolate from A to B.';
+    $('strip-caption').textContent =
+      count >= 2
+        ? `Interpolate from cell ${session.selected[0] + 1} (A) to cell ${session.selected[1] + 1} (B).`
+        : 'Select a second cell (B) to interpolate from A to B.';
   }
   const index = newest();
   showDirectionsFor(index);
@@ -75,7 +83,8 @@ async function interpolate() {
   drawSamples($('strip'), frames, STRIP);
   $('strip').hidden = false;
   const ms = performance.now() - t0;
-  $('strip-caption').textContent = `From cell ${a + 1} (A) to cell ${b + 1} (B) in ${STRIP} steps along the sphere.`;
+  $('strip-caption').textContent =
+    `From cell ${a + 1} (A) to cell ${b + 1} (B) in ${STRIP} steps along the sphere.`;
   status.show(`interpolated ${STRIP} steps in ${ms.toFixed(0)} ms`);
   // Animate the frames in the focus view, there and back.
   const size = frames.length / STRIP;
@@ -103,8 +112,17 @@ async function walk() {
 
 function downloadLatent() {
   const index = newest();
-  const json = JSON.stringify({ model: session.model, seed: session.seed, cell: index,
-    class: session.labels.length ? session.labels[index] : null, z: Array.from(latentOf(index)) }, null, 1);
+  const json = JSON.stringify(
+    {
+      model: session.model,
+      seed: session.seed,
+      cell: index,
+      class: session.labels.length ? session.labels[index] : null,
+      z: Array.from(latentOf(index)),
+    },
+    null,
+    1,
+  );
   download(`webgan-${session.model}-latent.json`, new Blob([json], { type: 'application/json' }));
 }
 
@@ -114,7 +132,10 @@ export function wireExplorer() {
   wireDirections(() => {
     if (sliderQueued) return;
     sliderQueued = true;
-    run(() => { sliderQueued = false; return moveAlongDirections(); });
+    run(() => {
+      sliderQueued = false;
+      return moveAlongDirections();
+    });
   });
   $('interpolate').addEventListener('click', () => run(interpolate));
   $('walk').addEventListener('click', () => {
@@ -122,5 +143,7 @@ export function wireExplorer() {
     else run(walk);
   });
   $('download-latent').addEventListener('click', downloadLatent);
-  document.addEventListener('visibilitychange', () => { if (document.hidden) session.walking = false; });
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) session.walking = false;
+  });
 }

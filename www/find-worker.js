@@ -16,7 +16,10 @@ const post = (message, transfer = []) => self.postMessage(message, transfer);
 async function prepare(msg) {
   await loadModule('full');
   if (state.backendKind !== msg.backend) {
-    post({ type: 'status', text: `opening ${msg.backend === 'webgpu' ? 'WebGPU' : 'the CPU'} for the search…` });
+    post({
+      type: 'status',
+      text: `opening ${msg.backend === 'webgpu' ? 'WebGPU' : 'the CPU'} for the search…`,
+    });
     state.backend = msg.backend === 'webgpu' ? await Backend.webgpu() : Backend.cpu();
     state.backendKind = msg.backend;
     state.modelKey = null;
@@ -31,16 +34,32 @@ async function prepare(msg) {
 async function find(msg) {
   state.stop = false;
   await prepare(msg);
-  const search = new WebInversion(state.gan, msg.rgba, msg.width, msg.height, msg.restarts || 0, msg.steps || 0, msg.class ?? -1);
+  const search = new WebInversion(
+    state.gan,
+    msg.rgba,
+    msg.width,
+    msg.height,
+    msg.restarts || 0,
+    msg.steps || 0,
+    msg.class ?? -1,
+  );
   const target = search.target;
-  post({ type: 'target', pixels: target, notes: search.notes, blank: search.blank }, [target.buffer]);
+  post({ type: 'target', pixels: target, notes: search.notes, blank: search.blank }, [
+    target.buffer,
+  ]);
   const t0 = performance.now();
   try {
     for (;;) {
       await search.run(CHUNK_STEPS);
       const best = JSON.parse(await search.progress());
       const done = search.finished || state.stop;
-      post({ type: 'progress', ...best, ms: performance.now() - t0, done, stopped: state.stop && !search.finished });
+      post({
+        type: 'progress',
+        ...best,
+        ms: performance.now() - t0,
+        done,
+        stopped: state.stop && !search.finished,
+      });
       if (done) break;
       // On the CPU every await above settles in a microtask: yield a macrotask so that a
       // 'stop' message can arrive.

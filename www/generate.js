@@ -18,28 +18,47 @@ const TOY_POINTS = 512; // a 2-D model draws this many points
 const TOY_CANVAS = 672;
 
 // Start-up phases as parts of the progress bar: [start, end].
-const PHASE = { module: [0, 0.55], backend: [0.55, 0.65], model: [0.65, 0.85], first: [0.85, 0.98] };
+const PHASE = {
+  module: [0, 0.55],
+  backend: [0.55, 0.65],
+  model: [0.65, 0.85],
+  first: [0.85, 0.98],
+};
 const within = ([a, b], f) => a + (b - a) * (Number.isFinite(f) ? f : 0.5);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
-  return { model: p.get('model'), seed: p.get('seed'), class: p.get('class'), backend: p.get('backend') };
+  return {
+    model: p.get('model'),
+    seed: p.get('seed'),
+    class: p.get('class'),
+    backend: p.get('backend'),
+  };
 }
 
 // The URL carries what makes the grid (model, seed, class) and a backend other than auto.
 function writeHash() {
-  const p = new URLSearchParams({ model: session.model, seed: $('seed').value, class: $('digit').value });
+  const p = new URLSearchParams({
+    model: session.model,
+    seed: $('seed').value,
+    class: $('digit').value,
+  });
   if ($('backend-choice').value !== 'auto') p.set('backend', $('backend-choice').value);
   history.replaceState(null, '', '#' + p.toString());
 }
 
-const isOption = (select, value) => value !== null && [...$(select).options].some((o) => o.value === value);
+const isOption = (select, value) =>
+  value !== null && [...$(select).options].some((o) => o.value === value);
 
 // One sentence for the backend in use, the details (adapter, reason) one click away.
 function showBackend() {
   const b = session.backend;
-  const { summary, details } = backendSentence({ description: b.description, isGpu: b.isGpu, reason: b.reason });
+  const { summary, details } = backendSentence({
+    description: b.description,
+    isGpu: b.isGpu,
+    reason: b.reason,
+  });
   showWithDetails($('backend'), summary, details);
   $('backend').dataset.backend = b.isGpu ? 'webgpu' : 'cpu';
 }
@@ -51,8 +70,13 @@ async function useBackend(choice) {
   const label = 'loading the WebAssembly module';
   status.show(`${label}…`, { progress: 0 });
   const { wasm, gpu } = await moduleFor(choice, (f, bytes) =>
-    status.show(`${label}: ${bytes ? mb(bytes) : 'from the cache'}`, { progress: within(PHASE.module, 0.9 * f) }));
-  status.show(gpu ? 'opening WebGPU…' : 'opening the CPU backend…', { progress: within(PHASE.backend, 0) });
+    status.show(`${label}: ${bytes ? mb(bytes) : 'from the cache'}`, {
+      progress: within(PHASE.module, 0.9 * f),
+    }),
+  );
+  status.show(gpu ? 'opening WebGPU…' : 'opening the CPU backend…', {
+    progress: within(PHASE.backend, 0),
+  });
   const backend = await wasm.Backend.open(choice);
   // The generator, the backend and every helper come from one module: switch them together.
   if (session.gan && session.wasm !== wasm) {
@@ -70,8 +94,12 @@ async function fetchModel(name) {
     const label = `downloading the ${name} model`;
     status.show(`${label}…`, { progress: within(PHASE.model, 0) });
     const response = await fetchCached(`models/${name}.wgan`, (f, bytes) =>
-      status.show(`${label}: ${bytes ? mb(bytes) : "from the cache"}`, { progress: within(PHASE.model, f) }));
-    if (!response.ok) throw new Error(`The ${name} model is not available (HTTP ${response.status}).`);
+      status.show(`${label}: ${bytes ? mb(bytes) : 'from the cache'}`, {
+        progress: within(PHASE.model, f),
+      }),
+    );
+    if (!response.ok)
+      throw new Error(`The ${name} model is not available (HTTP ${response.status}).`);
     session.bytes.set(name, new Uint8Array(await response.arrayBuffer()));
   }
   return session.bytes.get(name);
@@ -96,7 +124,10 @@ function configureForModel() {
   $('samples').classList.toggle('toy', toy);
   $('grid-hint').hidden = toy;
   $('samples').tabIndex = toy ? -1 : 0;
-  $('samples').setAttribute('aria-label', toy ? `${TOY_POINTS} generated 2-D points` : `${N} generated samples, 8 by 8`);
+  $('samples').setAttribute(
+    'aria-label',
+    toy ? `${TOY_POINTS} generated 2-D points` : `${N} generated samples, 8 by 8`,
+  );
   const digit = $('digit');
   const previous = digit.value;
   digit.replaceChildren(new Option('mixed (0–9 in turn)', 'mixed'));
@@ -143,22 +174,32 @@ async function generateGrid() {
   session.z = truncated(session.wasm.latentsForSeed(seed, N, gan.latentDim));
   session.labels = gan.labels(N, classValue());
   const first = session.generations === 0;
-  status.show(first && session.backend.isGpu ? 'generating (the first run compiles the GPU shaders)…' : 'generating…',
-    { progress: first ? within(PHASE.first, 0) : null });
+  status.show(
+    first && session.backend.isGpu
+      ? 'generating (the first run compiles the GPU shaders)…'
+      : 'generating…',
+    { progress: first ? within(PHASE.first, 0) : null },
+  );
   const t0 = performance.now();
   const samples = await gan.generate(session.z, session.labels);
   const ms = performance.now() - t0;
   drawSamples($('samples'), samples, COLS);
   session.samples = samples;
   setSelection([0]); // the explorer shows the first cell before anyone clicks
-  generated(ms, `${N} samples in ${ms.toFixed(0)} ms (seed ${seed})` +
-    (first ? ` · ready ${(performance.now() / 1000).toFixed(1)} s after the page opened` : ''));
+  generated(
+    ms,
+    `${N} samples in ${ms.toFixed(0)} ms (seed ${seed})` +
+      (first ? ` · ready ${(performance.now() / 1000).toFixed(1)} s after the page opened` : ''),
+  );
 }
 
 async function generateScatter(seed) {
   const gan = session.gan;
   const t0 = performance.now();
-  const points = await gan.generate(session.wasm.latentsForSeed(seed, TOY_POINTS, gan.latentDim), []);
+  const points = await gan.generate(
+    session.wasm.latentsForSeed(seed, TOY_POINTS, gan.latentDim),
+    [],
+  );
   const ms = performance.now() - t0;
   drawScatter($('samples'), points);
   session.samples = null; // nothing to select in a scatter
@@ -191,7 +232,10 @@ async function loadBytes(name, bytes) {
   } catch (e) {
     $('model').value = session.model;
     // Rust names the file too ("weights NAME: …"): once is enough.
-    throw new Error(`Could not load ${name}: ${messageOf(e).replace(`weights ${name}: `, '')}. The ${session.model} model stays.`);
+    throw new Error(
+      `Could not load ${name}: ${messageOf(e).replace(`weights ${name}: `, '')}. The ${session.model} model stays.`,
+      { cause: e },
+    );
   }
   session.bytes.set(name, bytes);
   if (![...$('model').options].some((o) => o.value === name)) {
@@ -225,7 +269,8 @@ function wire() {
     else $('model').value = session.model;
   });
   $('download-png').addEventListener('click', () =>
-    $('samples').toBlob((b) => download(`webgan-${session.model}-seed${session.seed}.png`, b)));
+    $('samples').toBlob((b) => download(`webgan-${session.model}-seed${session.seed}.png`, b)),
+  );
 }
 
 async function main() {
@@ -249,7 +294,7 @@ export function startGenerateView() {
     try {
       await main();
     } catch (e) {
-      throw new Error(`The page could not start: ${messageOf(e)}`);
+      throw new Error(`The page could not start: ${messageOf(e)}`, { cause: e });
     }
   });
 }

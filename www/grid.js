@@ -27,7 +27,9 @@ export function drawSamples(canvas, samples, cols) {
     canvas.width = width;
     canvas.height = height;
   }
-  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer), width, height), 0, 0);
+  canvas
+    .getContext('2d')
+    .putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer), width, height), 0, 0);
 }
 
 // The values of one cell of the latest grid (for drawing it alone without generating again).
@@ -43,16 +45,19 @@ export function setSelection(selected) {
   const canvas = $('samples');
   canvas.dataset.selected = session.selected.join(',');
   const newest = session.selected[session.selected.length - 1];
-  $('grid-announce').textContent = newest === undefined ? 'No cell selected.'
-    : `Cell ${newest + 1} selected (row ${Math.floor(newest / COLS) + 1}, column ${(newest % COLS) + 1})` +
-      withOthers(session.selected.slice(0, -1));
+  $('grid-announce').textContent =
+    newest === undefined
+      ? 'No cell selected.'
+      : `Cell ${newest + 1} selected (row ${Math.floor(newest / COLS) + 1}, column ${(newest % COLS) + 1})` +
+        withOthers(session.selected.slice(0, -1));
   canvas.dispatchEvent(new CustomEvent('gridselect', { detail: { selected: session.selected } }));
 }
 
 function withOthers(others) {
   if (!others.length) return '.';
   const cells = others.map((i) => i + 1);
-  return others.length === 1 ? `, with cell ${cells[0]}.`
+  return others.length === 1
+    ? `, with cell ${cells[0]}.`
     : `, with cells ${cells.slice(0, -1).join(', ')} and ${cells[cells.length - 1]}.`;
 }
 
@@ -99,7 +104,8 @@ function key(event) {
   } else if (event.key === 'Enter' || event.key === ' ') {
     if (!session.selected.length) setSelection([current]);
     pinned = true;
-    $('grid-announce').textContent = `Cell ${current + 1} kept: move with the arrow keys to choose another cell.`;
+    $('grid-announce').textContent =
+      `Cell ${current + 1} kept: move with the arrow keys to choose another cell.`;
   } else if (event.key === 'Escape') {
     setSelection(session.selected.slice(-1));
   } else {
@@ -118,5 +124,7 @@ export function wireGrid(canSelect) {
     const index = cellAt(canvas, e);
     if (index !== null) click(index);
   });
-  canvas.addEventListener('keydown', (e) => { if (canSelect()) key(e); });
+  canvas.addEventListener('keydown', (e) => {
+    if (canSelect()) key(e);
+  });
 }

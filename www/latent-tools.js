@@ -47,7 +47,9 @@ async function drawPlane() {
   const corners = new Float32Array(sel.length * d);
   sel.forEach((index, i) => corners.set(latentOf(index), i * d));
   const z = session.wasm.latentPlane(corners, d, PLANE, PLANE);
-  const labels = session.labels.length ? new Int32Array(PLANE * PLANE).fill(session.labels[sel[0]]) : [];
+  const labels = session.labels.length
+    ? new Int32Array(PLANE * PLANE).fill(session.labels[sel[0]])
+    : [];
   status.show(`drawing the latent plane (${PLANE * PLANE} samples)…`, { progress: NaN });
   const t0 = performance.now();
   const samples = await gan.generate(z, labels);
@@ -56,9 +58,14 @@ async function drawPlane() {
   canvas.hidden = false;
   canvas.dataset.drawn = String(Number(canvas.dataset.drawn || 0) + 1);
   const cells = sel.map((i) => i + 1);
-  $('plane-caption').textContent = `Between cells ${cells.join(', ')}` +
-    (session.labels.length ? `, as digit ${session.labels[sel[0]]} (cell ${cells[0]}'s class).` : '.');
-  status.show(`latent plane between cells ${cells.join(', ')}: ${PLANE * PLANE} samples in ${(performance.now() - t0).toFixed(0)} ms`);
+  $('plane-caption').textContent =
+    `Between cells ${cells.join(', ')}` +
+    (session.labels.length
+      ? `, as digit ${session.labels[sel[0]]} (cell ${cells[0]}'s class).`
+      : '.');
+  status.show(
+    `latent plane between cells ${cells.join(', ')}: ${PLANE * PLANE} samples in ${(performance.now() - t0).toFixed(0)} ms`,
+  );
 }
 
 // ---- find my digit ------------------------------------------------------------------------
@@ -82,16 +89,29 @@ function find() {
   }
   worker ??= startWorker();
   const { rgba, width, height } = pad.rgba();
-  const steps = Math.max(1, Math.min(MAX_STEPS, Math.round(Number($('find-steps').value)) || DEFAULT_STEPS));
+  const steps = Math.max(
+    1,
+    Math.min(MAX_STEPS, Math.round(Number($('find-steps').value)) || DEFAULT_STEPS),
+  );
   $('find-steps').value = steps;
   search = { model: session.model, target: null };
   $('find').textContent = 'Stop';
   $('find-progress').value = 0;
   findStatus('starting the search…');
-  worker.postMessage({
-    type: 'find', backend: session.backend.isGpu ? 'webgpu' : 'cpu', model: session.model, bytes: bytes.slice(),
-    rgba, width, height, class: -1, steps,
-  }, [rgba.buffer]);
+  worker.postMessage(
+    {
+      type: 'find',
+      backend: session.backend.isGpu ? 'webgpu' : 'cpu',
+      model: session.model,
+      bytes: bytes.slice(),
+      rgba,
+      width,
+      height,
+      class: -1,
+      steps,
+    },
+    [rgba.buffer],
+  );
 }
 
 function stopFind() {
@@ -127,7 +147,9 @@ function onWorker(msg) {
     drawSamples($('find-compare'), pair, 2);
     $('find-progress').value = msg.step / msg.steps;
     const cls = msg.class === null ? '' : `digit ${msg.class}, `;
-    findStatus(`step ${msg.step}/${msg.steps}: ${cls}${msg.message} — ${(msg.ms / 1000).toFixed(1)} s`);
+    findStatus(
+      `step ${msg.step}/${msg.steps}: ${cls}${msg.message} — ${(msg.ms / 1000).toFixed(1)} s`,
+    );
     if (msg.done) run(() => placeResult(msg, sample));
   }
 }
@@ -152,7 +174,9 @@ function placeResult(msg, sample) {
   session.samples.set(sample, index * sample.length);
   drawSamples($('samples'), session.samples, COLS);
   const cls = msg.class === null ? '' : ` (digit ${msg.class})`;
-  finished(`${msg.stopped ? 'stopped early; ' : ''}found${cls}: ${msg.message}. It is now the grid's last cell, selected.`);
+  finished(
+    `${msg.stopped ? 'stopped early; ' : ''}found${cls}: ${msg.message}. It is now the grid's last cell, selected.`,
+  );
   status.show(`find my digit: the match${cls} is now cell ${index + 1}, selected`);
   document.body.dataset.found = String(Number(document.body.dataset.found || 0) + 1);
   setSelection([index]);
@@ -161,7 +185,9 @@ function placeResult(msg, sample) {
 // `regenerate` draws the grid again (generate.js's, queued by the caller through run()).
 export function wireLatentTools({ regenerate }) {
   const psi = $('psi');
-  psi.addEventListener('input', () => { $('psi-value').textContent = Number(psi.value).toFixed(2); });
+  psi.addEventListener('input', () => {
+    $('psi-value').textContent = Number(psi.value).toFixed(2);
+  });
   psi.addEventListener('change', () => run(regenerate));
   $('plane-draw').addEventListener('click', () => run(drawPlane));
   $('samples').addEventListener('gridselect', showPlaneButton);

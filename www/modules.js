@@ -22,8 +22,12 @@ export function loadModule(kind, onProgress = () => {}) {
     const task = (async () => {
       const dir = DIRS[kind];
       const glue = await import(`./${dir}/webgan.js`);
-      const response = await fetchCached(new URL(`${dir}/webgan_bg.wasm`, import.meta.url), onProgress);
-      if (!response.ok) throw new Error(`The WebAssembly module ${dir}/ did not load (HTTP ${response.status}).`);
+      const response = await fetchCached(
+        new URL(`${dir}/webgan_bg.wasm`, import.meta.url),
+        onProgress,
+      );
+      if (!response.ok)
+        throw new Error(`The WebAssembly module ${dir}/ did not load (HTTP ${response.status}).`);
       await glue.default({ module_or_path: response });
       return glue;
     })();

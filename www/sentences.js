@@ -6,7 +6,8 @@
 // { count, reason } from planCpuThreads, in the Train view) -> { summary, details }
 export function backendSentence({ description, isGpu, reason = null, threads = null }) {
   const details = [`In use: ${description}.`];
-  if (reason && !['chosen', 'a GPU adapter'].includes(reason)) details.push(`WebGPU was not used: ${reason}.`);
+  if (reason && !['chosen', 'a GPU adapter'].includes(reason))
+    details.push(`WebGPU was not used: ${reason}.`);
   if (!isGpu && threads) details.push(`Threads: ${threads.reason}.`);
   if (isGpu) {
     const software = /swiftshader|software|llvmpipe|lavapipe/i.test(description);
@@ -19,14 +20,19 @@ export function backendSentence({ description, isGpu, reason = null, threads = n
   // The Generate view runs on one thread; the Train view says how many it trains on.
   const count = threads ? threads.count : 1;
   const perThread = count > 1 ? `${count} threads` : 'one thread';
-  if (reason === 'chosen') return { summary: `CPU, as chosen (WebAssembly, ${perThread})`, details: details.join(' ') };
-  return { summary: `CPU${threads ? ` (${perThread})` : ''} — ${whyNoGpu(reason || '')}`, details: details.join(' ') };
+  if (reason === 'chosen')
+    return { summary: `CPU, as chosen (WebAssembly, ${perThread})`, details: details.join(' ') };
+  return {
+    summary: `CPU${threads ? ` (${perThread})` : ''} — ${whyNoGpu(reason || '')}`,
+    details: details.join(' '),
+  };
 }
 
 // Rust's reasons are sentences already; the summary keeps a short form of each.
 function whyNoGpu(reason) {
   if (/has no webgpu/i.test(reason)) return 'this browser has no WebGPU';
-  if (/software emulation|swiftshader/i.test(reason)) return 'WebGPU here is a slow software emulation';
+  if (/software emulation|swiftshader/i.test(reason))
+    return 'WebGPU here is a slow software emulation';
   if (/no usable gpu|adapter/i.test(reason)) return "this browser's WebGPU found no usable GPU";
   return 'WebGPU could not start';
 }
@@ -45,7 +51,9 @@ function architecture(m) {
   const a = m.arch || {};
   if (a.kind === 'toy') return `2-D GAN (MLP, ${a.layers || '?'} layers of ${a.hidden || '?'})`;
   const conditional = a.n_classes > 0 ? 'conditional ' : '';
-  const size = a.image_size ? `, ${a.image_size}×${a.image_size}${a.channels === 3 ? ' colour' : ''}` : '';
+  const size = a.image_size
+    ? `, ${a.image_size}×${a.image_size}${a.channels === 3 ? ' colour' : ''}`
+    : '';
   return `${conditional}DCGAN${size}`;
 }
 
@@ -54,26 +62,43 @@ export function modelSentence(m, title) {
   const metrics = m.metrics || {};
   const parts = [`${title}: ${architecture(m)}`];
   const data = dataName(m);
-  if (m.steps !== undefined) parts.push(`${numberWords(m.steps)} steps${data ? ` on ${data}` : ''}`);
+  if (m.steps !== undefined)
+    parts.push(`${numberWords(m.steps)} steps${data ? ` on ${data}` : ''}`);
   let summary = parts.join(', ');
   if (Number.isFinite(metrics.fid)) {
     summary += `; FID ${metrics.fid.toFixed(1)}`;
-    if (Number.isFinite(metrics.fid_floor)) summary += ` (real data: ${metrics.fid_floor.toFixed(1)})`;
+    if (Number.isFinite(metrics.fid_floor))
+      summary += ` (real data: ${metrics.fid_floor.toFixed(1)})`;
   }
   const p = m.provenance || {};
   const t = m.train || {};
   const details = [
     ['trained on', p.data || m.dataset],
-    ['training', t.loss && `${t.loss} loss, batch ${t.batch_size}, learning rates ${t.lr_g} (G) / ${t.lr_d} (D), seed ${t.seed}`],
+    [
+      'training',
+      t.loss &&
+        `${t.loss} loss, batch ${t.batch_size}, learning rates ${t.lr_g} (G) / ${t.lr_d} (D), seed ${t.seed}`,
+    ],
     ['hardware', p.hardware],
-    ['FID', Number.isFinite(metrics.fid) &&
-      `${metrics.fid.toFixed(2)}, lower is better; real held-out images score ${Number(metrics.fid_floor).toFixed(2)}` +
-      (Number.isFinite(metrics.fid_ratio) ? ` (this model: ${metrics.fid_ratio.toFixed(2)}× that)` : '') +
-      (p.evaluated_with ? `; features from ${p.evaluated_with}` : '')],
-    ['accuracy', Number.isFinite(metrics.conditional_accuracy) &&
-      `${(100 * metrics.conditional_accuracy).toFixed(1)}% of generated digits are classified as the digit asked for`],
-    ['memorised', Number.isFinite(metrics.memorisation_fraction_suspiciously_close) &&
-      `${(100 * metrics.memorisation_fraction_suspiciously_close).toFixed(1)}% of samples suspiciously close to a training image`],
+    [
+      'FID',
+      Number.isFinite(metrics.fid) &&
+        `${metrics.fid.toFixed(2)}, lower is better; real held-out images score ${Number(metrics.fid_floor).toFixed(2)}` +
+          (Number.isFinite(metrics.fid_ratio)
+            ? ` (this model: ${metrics.fid_ratio.toFixed(2)}× that)`
+            : '') +
+          (p.evaluated_with ? `; features from ${p.evaluated_with}` : ''),
+    ],
+    [
+      'accuracy',
+      Number.isFinite(metrics.conditional_accuracy) &&
+        `${(100 * metrics.conditional_accuracy).toFixed(1)}% of generated digits are classified as the digit asked for`,
+    ],
+    [
+      'memorised',
+      Number.isFinite(metrics.memorisation_fraction_suspiciously_close) &&
+        `${(100 * metrics.memorisation_fraction_suspiciously_close).toFixed(1)}% of samples suspiciously close to a training image`,
+    ],
     ['weights', p.precision && `${p.precision}`],
     ['reproduce', p.command_reproduce],
   ].filter(([, v]) => v);

@@ -15,12 +15,17 @@ const withSummary = (webData) => ({ webData, summary: webData.summary });
 
 // The page's own digits: a gzipped MNIST IDX pair next to the page (scripts/build-web.sh).
 export async function loadDigits(wasm, base) {
-  const parts = await Promise.all(DIGITS_FILES.map(async (name) => {
-    const url = new URL(name, base).href;
-    const response = await fetchCached(url);
-    if (!response.ok) throw new Error(`the digits data set is not available (${url}: HTTP ${response.status}); scripts/build-web.sh makes it`);
-    return new Uint8Array(await response.arrayBuffer());
-  }));
+  const parts = await Promise.all(
+    DIGITS_FILES.map(async (name) => {
+      const url = new URL(name, base).href;
+      const response = await fetchCached(url);
+      if (!response.ok)
+        throw new Error(
+          `the digits data set is not available (${url}: HTTP ${response.status}); scripts/build-web.sh makes it`,
+        );
+      return new Uint8Array(await response.arrayBuffer());
+    }),
+  );
   return withSummary(wasm.WebData.fromIdx(DIGITS_FILES[0], parts[0], DIGITS_FILES[1], parts[1]));
 }
 
@@ -28,23 +33,39 @@ export async function loadDigits(wasm, base) {
 // gzipped or not), or image files the browser can decode. `shape` ({size, channels}) forces
 // the image size, e.g. to match a checkpoint being resumed.
 export async function decodeUserFiles(wasm, files, shape = null) {
-  if (!files.length) throw new Error('choose your files first: MNIST IDX files (images, optionally labels; .gz is fine) or images');
+  if (!files.length)
+    throw new Error(
+      'choose your files first: MNIST IDX files (images, optionally labels; .gz is fine) or images',
+    );
   const idx = [];
   for (const file of files) {
     const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
     // gzip, or an IDX header (0x00000801 / 0x00000803): Rust reads it.
     const gzip = head[0] === 0x1f && head[1] === 0x8b;
-    const idxMagic = head[0] === 0 && head[1] === 0 && head[2] === 8 && (head[3] === 1 || head[3] === 3);
+    const idxMagic =
+      head[0] === 0 && head[1] === 0 && head[2] === 8 && (head[3] === 1 || head[3] === 3);
     if (gzip || idxMagic) idx.push(file);
   }
   if (idx.length) {
     if (idx.length !== files.length) {
       const others = files.filter((f) => !idx.includes(f)).map((f) => f.name);
-      throw new Error(`mixed IDX and other files: ${others.join(', ')} are not IDX; choose either IDX files or images`);
+      throw new Error(
+        `mixed IDX and other files: ${others.join(', ')} are not IDX; choose either IDX files or images`,
+      );
     }
-    if (idx.length > 2) throw new Error(`${idx.length} IDX files: choose one images file and at most one labels file`);
+    if (idx.length > 2)
+      throw new Error(
+        `${idx.length} IDX files: choose one images file and at most one labels file`,
+      );
     const bytes = await Promise.all(idx.map(async (f) => new Uint8Array(await f.arrayBuffer())));
-    const data = withSummary(wasm.WebData.fromIdx(idx[0].name, bytes[0], idx[1]?.name ?? '', bytes[1] ?? new Uint8Array(0)));
+    const data = withSummary(
+      wasm.WebData.fromIdx(
+        idx[0].name,
+        bytes[0],
+        idx[1]?.name ?? '',
+        bytes[1] ?? new Uint8Array(0),
+      ),
+    );
     return data;
   }
   return decodeImages(wasm, files, shape);
@@ -64,7 +85,9 @@ async function decodeImages(wasm, files, shape) {
     }
   }
   if (!decoded.length) {
-    throw new Error(`none of the ${files.length} file(s) is an image this browser can decode or an MNIST IDX file (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''})`);
+    throw new Error(
+      `none of the ${files.length} file(s) is an image this browser can decode or an MNIST IDX file (${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''})`,
+    );
   }
   const grey = shape ? shape.channels === 1 : decoded.every(isGrey);
   const size = shape ? shape.size : grey ? GREY_SIZE : COLOUR_SIZE;
@@ -75,8 +98,15 @@ async function decodeImages(wasm, files, shape) {
     rgba.set(drawSquare(ctx, bitmap, size), i * size * size * 4);
     bitmap.close();
   });
-  const note = skipped.length ? `; skipped ${skipped.length} undecodable file(s): ${skipped.slice(0, 3).join(', ')}` : '';
-  const webData = wasm.WebData.fromRgba(`${decoded.length} images (${size}x${size} ${grey ? 'grey' : 'RGB'}, centre-cropped)`, rgba, size, grey ? 1 : 3);
+  const note = skipped.length
+    ? `; skipped ${skipped.length} undecodable file(s): ${skipped.slice(0, 3).join(', ')}`
+    : '';
+  const webData = wasm.WebData.fromRgba(
+    `${decoded.length} images (${size}x${size} ${grey ? 'grey' : 'RGB'}, centre-cropped)`,
+    rgba,
+    size,
+    grey ? 1 : 3,
+  );
   return { webData, summary: webData.summary + note };
 }
 

@@ -5,7 +5,6 @@ import { $ } from './dom.js';
 // invalid values with a message (never clamping them), and shows the effective values the
 // trainer chose for empty fields. An empty field means "the trainer's default".
 
-
 // id, spec key, what the message calls it. The bounds are not here: they come from Rust
 // (trainLimits(), the same table the trainer validates against), so the form refuses exactly
 // what the trainer would.
@@ -21,9 +20,19 @@ const FIELDS = [
 ];
 // DiffAugment's policy when its box is ticked (Rust's Augmentation names; the order is Rust's).
 const AUGMENT = ['color', 'translation', 'cutout'];
-export const TRAINING_FIELD_IDS = ['train-dataset', 'train-loss', 'train-augment', 'train-spectral', ...FIELDS.map((f) => f.id)];
+export const TRAINING_FIELD_IDS = [
+  'train-dataset',
+  'train-loss',
+  'train-augment',
+  'train-spectral',
+  ...FIELDS.map((f) => f.id),
+];
 // The refresh period is the page's own setting (not the trainer's).
-const REFRESH = { id: 'train-refresh', name: '"refresh views every"', limit: { min: 1, max: 100000, integer: true } };
+const REFRESH = {
+  id: 'train-refresh',
+  name: '"refresh views every"',
+  limit: { min: 1, max: 100000, integer: true },
+};
 
 let limits = null;
 // Loads the bounds once, from the generation module (the Generate view has usually loaded it;
@@ -40,9 +49,16 @@ function parse(name, limit, text) {
   if (t === '') return { value: undefined };
   const v = Number(t);
   const above = limit.min_exclusive ? v > limit.min : v >= limit.min;
-  if (Number.isFinite(v) && above && v <= limit.max && (!limit.integer || Number.isInteger(v))) return { value: v };
-  if (limit.integer) return { error: `${name} must be a whole number from ${limit.min} to ${limit.max} (got "${t}")` };
-  if (limit.min_exclusive) return { error: `${name} must be a number above ${limit.min} and at most ${limit.max} (got "${t}")` };
+  if (Number.isFinite(v) && above && v <= limit.max && (!limit.integer || Number.isInteger(v)))
+    return { value: v };
+  if (limit.integer)
+    return {
+      error: `${name} must be a whole number from ${limit.min} to ${limit.max} (got "${t}")`,
+    };
+  if (limit.min_exclusive)
+    return {
+      error: `${name} must be a number above ${limit.min} and at most ${limit.max} (got "${t}")`,
+    };
   return { error: `${name} must be a number from ${limit.min} to ${limit.max} (got "${t}")` };
 }
 
@@ -70,7 +86,8 @@ export function readOptions() {
 
 export function readRefresh() {
   const parsed = parse(REFRESH.name, REFRESH.limit, $(REFRESH.id).value);
-  const error = parsed.error || (parsed.value === undefined ? `${REFRESH.name} needs a number of steps` : null);
+  const error =
+    parsed.error || (parsed.value === undefined ? `${REFRESH.name} needs a number of steps` : null);
   mark(REFRESH.id, error);
   return error ? { error } : { value: parsed.value };
 }
@@ -81,9 +98,13 @@ export function showEffective(options) {
   for (const field of FIELDS) {
     if (options[field.key] !== undefined) $(field.id).placeholder = String(options[field.key]);
   }
-  if (options.loss && [...$('train-loss').options].some((o) => o.value === options.loss)) $('train-loss').value = options.loss;
+  if (options.loss && [...$('train-loss').options].some((o) => o.value === options.loss))
+    $('train-loss').value = options.loss;
   const parts = Object.entries(options)
-    .filter(([, v]) => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))
+    .filter(
+      ([, v]) =>
+        v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0),
+    )
     .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('+') : v}`);
   $('train-effective').textContent = parts.length ? `In use: ${parts.join(', ')}` : '';
 }

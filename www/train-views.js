@@ -32,7 +32,7 @@ function placeholder(canvas) {
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   ctx.fillText('Samples appear here once training starts:', w / 2, h / 2 - w / 40);
-  ctx.fillText('points over D\'s view for 2-D data, images for the rest.', w / 2, h / 2 + w / 40);
+  ctx.fillText("points over D's view for 2-D data, images for the rest.", w / 2, h / 2 + w / 40);
   ctx.textAlign = 'left';
 }
 
@@ -53,25 +53,39 @@ const fixed = (v, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : Strin
 
 export function showStats(s) {
   $('train-steps').textContent = String(s.step);
-  $('train-rate').textContent = `${s.rate.toFixed(s.rate < 10 ? 2 : 1)} steps/s (${s.stepMs.toFixed(0)} ms per step, ${s.chunk} per chunk)`;
-  const parts = [`D loss ${fixed(s.d_loss)}`, `G loss ${fixed(s.g_loss)}`, `D(x) ${fixed(s.d_real)}`, `D(G(z)) ${fixed(s.d_fake)}`];
+  $('train-rate').textContent =
+    `${s.rate.toFixed(s.rate < 10 ? 2 : 1)} steps/s (${s.stepMs.toFixed(0)} ms per step, ${s.chunk} per chunk)`;
+  const parts = [
+    `D loss ${fixed(s.d_loss)}`,
+    `G loss ${fixed(s.g_loss)}`,
+    `D(x) ${fixed(s.d_real)}`,
+    `D(G(z)) ${fixed(s.d_fake)}`,
+  ];
   if (s.gradient_penalty) parts.push(`gradient penalty ${fixed(s.gradient_penalty)}`);
   $('train-stats').textContent = parts.join(' · ');
   if (s.memory !== null) $('train-memory').textContent = `${(s.memory / 2 ** 20).toFixed(0)} MiB`;
   for (const key of ['d_loss', 'g_loss', 'd_real', 'd_fake']) history[key].push(s[key]);
   history.steps.push(s.step);
   if (history.steps.length > MAX_POINTS) {
-    for (const key of Object.keys(history)) history[key] = history[key].filter((_, i) => i % 2 === 0 || i === history[key].length - 1);
+    for (const key of Object.keys(history))
+      history[key] = history[key].filter((_, i) => i % 2 === 0 || i === history[key].length - 1);
   }
   if (!chartsQueued) {
     chartsQueued = true;
-    requestAnimationFrame(() => { chartsQueued = false; drawCharts(); });
+    requestAnimationFrame(() => {
+      chartsQueued = false;
+      drawCharts();
+    });
   }
 }
 
 // Charts size themselves to the screen: redraw when they become visible or the window resizes.
-document.addEventListener('viewchange', (e) => { if (e.detail === 'train') drawCharts(); });
-window.addEventListener('resize', () => { if (history && document.body.dataset.view === 'train') drawCharts(); });
+document.addEventListener('viewchange', (e) => {
+  if (e.detail === 'train') drawCharts();
+});
+window.addEventListener('resize', () => {
+  if (history && document.body.dataset.view === 'train') drawCharts();
+});
 
 function drawCharts() {
   drawLineChart($('train-loss-chart'), {
@@ -101,8 +115,21 @@ export function showViews(v) {
     drawToyPlot(canvas, v.toy);
   } else {
     const { rgba, width, height } = v.image;
-    if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
-    canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), width, height), 0, 0);
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    canvas
+      .getContext('2d')
+      .putImageData(
+        new ImageData(
+          new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length),
+          width,
+          height,
+        ),
+        0,
+        0,
+      );
   }
   showQuality(v.quality, v.step);
 }
@@ -112,11 +139,13 @@ function showQuality(q, step) {
   let text;
   if (q.kind === 'toy') {
     text = `Step ${step}: ${q.modes_covered} of ${q.modes_total} modes covered, ${(100 * q.high_quality).toFixed(0)}% of generated points close to a mode`;
-    warning.textContent = `⚠ Mode collapse: the generator covers only ${q.modes_covered} of ${q.modes_total} modes. ` +
+    warning.textContent =
+      `⚠ Mode collapse: the generator covers only ${q.modes_covered} of ${q.modes_total} modes. ` +
       'Lower the learning rates, try another loss (wgan-gp, hinge), or Reset.';
   } else {
     text = `Step ${step}: sample diversity ${fixed(q.diversity)} vs ${fixed(q.real_diversity)} in the data (ratio ${fixed(q.ratio, 2)})`;
-    warning.textContent = `⚠ Mode collapse: generated images are far less varied than the data (diversity ratio ${fixed(q.ratio, 2)}). ` +
+    warning.textContent =
+      `⚠ Mode collapse: generated images are far less varied than the data (diversity ratio ${fixed(q.ratio, 2)}). ` +
       'Lower the learning rates, try another loss, or Reset.';
   }
   $('train-quality').textContent = text;

@@ -16,7 +16,6 @@ const RATE_WINDOW_MS = 3000;
 const HEATMAP = { resolution: 64, extent: 3 };
 const REAL_POINTS = 512;
 const PAGE_BASE = new URL('.', self.location).href;
-const TOY = ['ring', 'grid', 'spiral'];
 
 // The module in use: its classes and functions (WebTrainer, WebData, renderGrid, …). Objects
 // made by one module cannot be used by the other: a switch remakes the data (state.source).
@@ -48,9 +47,22 @@ const status = (text) => post({ type: 'status', text });
 const kindOf = (e) => (e && e.kind) || (isFatal(e) ? 'crash' : 'other');
 // A trap (a Rust panic) leaves the wasm instance unusable: the page then replaces this worker.
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError;
-const stepsOf = (t) => { try { return t ? t.steps : 0; } catch { return 0; } };
+const stepsOf = (t) => {
+  try {
+    return t ? t.steps : 0;
+  } catch {
+    return 0;
+  }
+};
 function reportError(e, during) {
-  post({ type: 'error', message: messageOf(e), kind: kindOf(e), during, step: stepsOf(state.trainer), fatal: isFatal(e) });
+  post({
+    type: 'error',
+    message: messageOf(e),
+    kind: kindOf(e),
+    during,
+    step: stepsOf(state.trainer),
+    fatal: isFatal(e),
+  });
   if (isFatal(e)) state.running = false;
   else setRunning(false, 'error');
 }
@@ -85,11 +97,19 @@ async function openBackend(choice) {
   state.backend = backend;
   state.backendChoice = choice;
   const reason = backend.reason;
-  const threadReason = backend.isGpu ? null : cpu.count === wasm.cpuThreads() ? cpu.reason
-    : `${wasm.cpuThreads()} threads: this worker's pool started with them (the page restarts the worker when the setting changes)`;
-  post({ type: 'backend', description: backend.description, isGpu: backend.isGpu,
-    fallbackReason: !backend.isGpu && choice !== 'cpu' ? reason : null, reason,
-    threads: backend.isGpu ? null : { count: wasm.cpuThreads(), reason: threadReason } });
+  const threadReason = backend.isGpu
+    ? null
+    : cpu.count === wasm.cpuThreads()
+      ? cpu.reason
+      : `${wasm.cpuThreads()} threads: this worker's pool started with them (the page restarts the worker when the setting changes)`;
+  post({
+    type: 'backend',
+    description: backend.description,
+    isGpu: backend.isGpu,
+    fallbackReason: !backend.isGpu && choice !== 'cpu' ? reason : null,
+    reason,
+    threads: backend.isGpu ? null : { count: wasm.cpuThreads(), reason: threadReason },
+  });
 }
 
 // Makes `kind` the module in use (loading it once; the threaded build's pool starts once, with
@@ -117,12 +137,23 @@ const noData = (summary) => ({ webData: (none ??= wasm.WebData.none()), summary 
 async function loadData(source, shape = null) {
   if (source.kind === 'toy') return noData(`${source.name} (2-D points, generated)`);
   state.source = [source, shape];
-  const key = source.kind === 'digits' ? 'digits' : source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|') + JSON.stringify(shape);
+  const key =
+    source.kind === 'digits'
+      ? 'digits'
+      : source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|') +
+        JSON.stringify(shape);
   if (state.data && state.dataKey === key) return state.data;
   if (state.data) state.data.webData.free(); // its copy in wasm memory: tens of MB for MNIST
   state.data = null;
-  status(source.kind === 'digits' ? 'downloading the digits…' : `decoding ${source.files.length} file(s)…`);
-  const data = source.kind === 'digits' ? await loadDigits(wasm, PAGE_BASE) : await decodeUserFiles(wasm, source.files, shape);
+  status(
+    source.kind === 'digits'
+      ? 'downloading the digits…'
+      : `decoding ${source.files.length} file(s)…`,
+  );
+  const data =
+    source.kind === 'digits'
+      ? await loadDigits(wasm, PAGE_BASE)
+      : await decodeUserFiles(wasm, source.files, shape);
   state.data = data;
   state.dataKey = key;
   return data;
@@ -130,11 +161,21 @@ async function loadData(source, shape = null) {
 
 function info(trainer) {
   let spec = {};
-  try { spec = JSON.parse(trainer.spec()); } catch { /* shown as unknown */ }
+  try {
+    spec = JSON.parse(trainer.spec());
+  } catch {
+    /* shown as unknown */
+  }
   return {
-    steps: trainer.steps, isToy: trainer.isToy, imageSize: trainer.imageSize, channels: trainer.channels,
-    nClasses: trainer.nClasses, latentDim: trainer.latentDim, watchedColumns: trainer.watchedColumns,
-    keepsOptimizer: trainer.keepsOptimizer, spec,
+    steps: trainer.steps,
+    isToy: trainer.isToy,
+    imageSize: trainer.imageSize,
+    channels: trainer.channels,
+    nClasses: trainer.nClasses,
+    latentDim: trainer.latentDim,
+    watchedColumns: trainer.watchedColumns,
+    keepsOptimizer: trainer.keepsOptimizer,
+    spec,
   };
 }
 
@@ -145,7 +186,9 @@ function adopt(trainer, dataSummary, resumed, moved = false) {
   state.lastViewStep = -1;
   state.stepMs = null;
   state.recent = [];
-  const data = trainer.dataOnDevice ? `${dataSummary}, kept on the GPU (batches gathered there)` : dataSummary;
+  const data = trainer.dataOnDevice
+    ? `${dataSummary}, kept on the GPU (batches gathered there)`
+    : dataSummary;
   post({ type: 'created', info: info(trainer), data, resumed, moved });
 }
 
@@ -182,15 +225,24 @@ async function resume({ choice, bytes, source, moved = false }) {
     const shape = { size: arch.image_size, channels: arch.channels };
     const digitsShape = shape.size === 28 && shape.channels === 1;
     if (source.kind !== 'files' && !digitsShape) {
-      throw new Error(`this checkpoint trains on ${shape.size}x${shape.size} images with ${shape.channels} channel(s): choose "your own files" with such images first, then resume`);
+      throw new Error(
+        `this checkpoint trains on ${shape.size}x${shape.size} images with ${shape.channels} channel(s): choose "your own files" with such images first, then resume`,
+      );
     }
-    data = await loadData(source.kind === 'files' ? source : { kind: 'digits' }, source.kind === 'files' ? shape : null);
+    data = await loadData(
+      source.kind === 'files' ? source : { kind: 'digits' },
+      source.kind === 'files' ? shape : null,
+    );
   }
   const trainer = wasm.WebTrainer.resume(state.backend, checkpoint, data.webData);
   adopt(trainer, data.summary, true, moved);
   await views();
-  setRunning(false, moved ? `moved to ${wasm.cpuThreads()} CPU thread(s) at step ${trainer.steps} (weights and step kept; Adam's moments restart)`
-    : `resumed at step ${trainer.steps} (Adam's moments restart in the page)`);
+  setRunning(
+    false,
+    moved
+      ? `moved to ${wasm.cpuThreads()} CPU thread(s) at step ${trainer.steps} (weights and step kept; Adam's moments restart)`
+      : `resumed at step ${trainer.steps} (Adam's moments restart in the page)`,
+  );
 }
 
 // A backend switch keeps the weights and the step: checkpoint, reopen, resume. Adam's moments
@@ -204,11 +256,14 @@ async function switchBackend({ choice }) {
   const toy = old.isToy;
   const module = wasm;
   await openBackend(choice);
-  if (wasm !== module) { // the old module's objects stay behind; the data is remade in the new one
+  if (wasm !== module) {
+    // the old module's objects stay behind; the data is remade in the new one
     old.free();
     state.trainer = null;
   }
-  const data = toy ? noData('toy data (2-D points, generated)') : state.data ?? await loadData(...state.source);
+  const data = toy
+    ? noData('toy data (2-D points, generated)')
+    : (state.data ?? (await loadData(...state.source)));
   const moved = wasm.WebTrainer.resume(state.backend, bytes, data.webData);
   adopt(moved, data.summary, true, true);
   await views();
@@ -224,7 +279,11 @@ function discard() {
 
 function setRunning(running, reason = '') {
   state.running = running && !!state.trainer;
-  post({ type: 'state', state: !state.trainer ? 'idle' : state.running ? 'running' : 'paused', reason });
+  post({
+    type: 'state',
+    state: !state.trainer ? 'idle' : state.running ? 'running' : 'paused',
+    reason,
+  });
 }
 
 function chunkSize() {
@@ -247,11 +306,15 @@ async function trainChunk(n, forceViews = false) {
   }
   const t1 = performance.now();
   const perStep = (t1 - t0) / n;
-  state.stepMs = state.stepMs === null || state.recent.length === 0 ? perStep : 0.7 * state.stepMs + 0.3 * perStep;
+  state.stepMs =
+    state.stepMs === null || state.recent.length === 0
+      ? perStep
+      : 0.7 * state.stepMs + 0.3 * perStep;
   state.recent.push({ t0, t1, n });
   while (state.recent.length > 1 && state.recent[0].t1 < t1 - RATE_WINDOW_MS) state.recent.shift();
   post({ type: 'stats', ...stats, rate: rate(), stepMs: perStep, chunk: n, memory: memoryBytes() });
-  if (forceViews || state.slow || trainer.steps - state.lastViewStep >= state.refreshEvery) await views();
+  if (forceViews || state.slow || trainer.steps - state.lastViewStep >= state.refreshEvery)
+    await views();
   return true;
 }
 
@@ -263,16 +326,27 @@ function rate() {
   return (1000 * steps) / (r[r.length - 1].t1 - r[0].t1);
 }
 
-const memoryBytes = () => (wasm && typeof wasm.wasmMemoryBytes === 'function' ? wasm.wasmMemoryBytes() : null);
+const memoryBytes = () =>
+  wasm && typeof wasm.wasmMemoryBytes === 'function' ? wasm.wasmMemoryBytes() : null;
 
 // step() rejected. A divergence (kind "diverged") has rolled the trainer back to its last good
 // step: stop, say why, and show those weights. Any other kind is an ordinary error.
 async function stepFailed(e) {
   state.running = false;
-  post({ type: 'error', message: messageOf(e), kind: kindOf(e), step: state.trainer.steps, during: 'training' });
+  post({
+    type: 'error',
+    message: messageOf(e),
+    kind: kindOf(e),
+    step: state.trainer.steps,
+    during: 'training',
+  });
   setRunning(false, 'stopped');
   if (kindOf(e) === 'diverged') {
-    try { await views(); } catch { /* the error above is the news */ }
+    try {
+      await views();
+    } catch {
+      /* the error above is the news */
+    }
   }
 }
 
@@ -332,25 +406,42 @@ async function exportFile({ what, purpose }) {
   if (!t) throw new Error('nothing trained yet: start training first');
   status(`exporting the ${what}…`);
   const bytes = what === 'checkpoint' ? await t.exportCheckpoint() : await t.exportGenerator();
-  post({ type: 'exported', what, purpose, bytes, step: t.steps, dataset: info(t).spec.preset, keepsOptimizer: t.keepsOptimizer }, [bytes.buffer]);
+  post(
+    {
+      type: 'exported',
+      what,
+      purpose,
+      bytes,
+      step: t.steps,
+      dataset: info(t).spec.preset,
+      keepsOptimizer: t.keepsOptimizer,
+    },
+    [bytes.buffer],
+  );
 }
 
 const handlers = {
   // threads: the page's thread setting (0 = auto), sent with the first backend message; it
   // applies when the threaded pool starts (the page replaces the worker to change it).
-  backend: (m) => exclusive(() => {
-    if (m.threads !== undefined && !poolThreads) state.threadsLimit = m.threads;
-    return switchBackend(m);
-  }),
+  backend: (m) =>
+    exclusive(() => {
+      if (m.threads !== undefined && !poolThreads) state.threadsLimit = m.threads;
+      return switchBackend(m);
+    }),
   create: (m) => exclusive(() => create(m)),
   resume: (m) => exclusive(() => resume(m)),
   run: () => start(),
   pause: (m) => setRunning(false, m.reason || 'paused'),
-  step: () => exclusive(async () => {
-    state.running = false;
-    if (await trainChunk(1, true)) setRunning(false, 'stepped');
-  }),
-  reset: () => exclusive(() => { discard(); setRunning(false, 'reset'); }),
+  step: () =>
+    exclusive(async () => {
+      state.running = false;
+      if (await trainChunk(1, true)) setRunning(false, 'stepped');
+    }),
+  reset: () =>
+    exclusive(() => {
+      discard();
+      setRunning(false, 'reset');
+    }),
   settings: (m) => {
     state.slow = !!m.slow;
     state.refreshEvery = m.refreshEvery;
@@ -358,11 +449,13 @@ const handlers = {
   export: (m) => exclusive(() => exportFile(m)),
   // Test hook (tests/e2e/train.mjs): poison D with NaN so that the next step diverges. Only
   // builds with the `test-hooks` feature have injectNan; the shipped page refuses.
-  'inject-nan': () => exclusive(() => {
-    if (!state.trainer) return;
-    if (typeof state.trainer.injectNan !== 'function') throw new Error('this build has no test hooks');
-    state.trainer.injectNan();
-  }),
+  'inject-nan': () =>
+    exclusive(() => {
+      if (!state.trainer) return;
+      if (typeof state.trainer.injectNan !== 'function')
+        throw new Error('this build has no test hooks');
+      state.trainer.injectNan();
+    }),
 };
 
 self.onmessage = async ({ data: message }) => {

@@ -34,12 +34,26 @@ import { openGenerator } from './generate.js';
 import { showView } from './tabs.js';
 import { $, download, showWithDetails } from './dom.js';
 import { backendSentence } from './sentences.js';
-import { loadLimits, readOptions, readRefresh, showEffective, clearEffective, TRAINING_FIELD_IDS } from './train-form.js';
+import {
+  loadLimits,
+  readOptions,
+  readRefresh,
+  showEffective,
+  clearEffective,
+  TRAINING_FIELD_IDS,
+} from './train-form.js';
 import * as display from './train-views.js';
 
 const TOY = ['ring', 'grid', 'spiral'];
-const FAILED = { training: 'Training stopped', create: 'Could not start', resume: 'Could not resume', step: 'Could not step',
-  export: 'Could not export', backend: 'Could not switch the backend', 'inject-nan': 'Could not inject NaN' };
+const FAILED = {
+  training: 'Training stopped',
+  create: 'Could not start',
+  resume: 'Could not resume',
+  step: 'Could not step',
+  export: 'Could not export',
+  backend: 'Could not switch the backend',
+  'inject-nan': 'Could not inject NaN',
+};
 
 const ctl = {
   worker: null,
@@ -54,11 +68,21 @@ const ctl = {
   moving: null, // while the worker is replaced for a new thread count: { running }
 };
 window.webganTrain = {
-  get state() { return ctl.state; },
-  get stats() { return ctl.stats; },
-  get info() { return ctl.info; },
-  get views() { return ctl.views; },
-  get backend() { return ctl.backend; },
+  get state() {
+    return ctl.state;
+  },
+  get stats() {
+    return ctl.stats;
+  },
+  get info() {
+    return ctl.info;
+  },
+  get views() {
+    return ctl.views;
+  },
+  get backend() {
+    return ctl.backend;
+  },
   injectNan: () => send({ type: 'inject-nan' }),
 };
 
@@ -77,7 +101,8 @@ function setState(state) {
   $('train-pause').disabled = state !== 'running';
   $('train-step').disabled = state === 'creating';
   $('train-reset').disabled = state === 'creating';
-  for (const id of ['train-export-generator', 'train-export-checkpoint', 'train-open-generate']) $(id).disabled = !has;
+  for (const id of ['train-export-generator', 'train-export-checkpoint', 'train-open-generate'])
+    $(id).disabled = !has;
 }
 
 function send(message, transfer = []) {
@@ -96,11 +121,18 @@ function worker() {
     handlers[m.type](m);
   };
   ctl.worker.onerror = (e) => {
-    setStatus(`the training worker failed: ${e.message || 'it could not load (see the browser console)'}`, 'error');
+    setStatus(
+      `the training worker failed: ${e.message || 'it could not load (see the browser console)'}`,
+      'error',
+    );
     setState('idle');
   };
   sendSettings();
-  ctl.worker.postMessage({ type: 'backend', choice: $('train-backend-choice').value, threads: Number($('train-threads').value) });
+  ctl.worker.postMessage({
+    type: 'backend',
+    choice: $('train-backend-choice').value,
+    threads: Number($('train-threads').value),
+  });
   return ctl.worker;
 }
 
@@ -111,10 +143,13 @@ function threadsChanged() {
   if (ctl.state !== 'paused' && ctl.state !== 'running') {
     const preparing = ctl.state === 'creating';
     replaceWorker();
-    if (preparing) { // that worker's trainer is gone with it
+    if (preparing) {
+      // that worker's trainer is gone with it
       ctl.then = null;
       setState('idle');
-      setStatus('The CPU thread setting changed while the trainer was being prepared: press ▶ to start again.');
+      setStatus(
+        'The CPU thread setting changed while the trainer was being prepared: press ▶ to start again.',
+      );
     }
     return;
   }
@@ -129,14 +164,25 @@ function replaceWorker(bytes = null) {
   if (!bytes) return void worker();
   setState('creating');
   ctl.then = ctl.moving && ctl.moving.running ? 'run' : null;
-  send({ type: 'resume', choice: $('train-backend-choice').value, bytes, source: movingSource(), moved: true }, [bytes.buffer]);
+  send(
+    {
+      type: 'resume',
+      choice: $('train-backend-choice').value,
+      bytes,
+      source: movingSource(),
+      moved: true,
+    },
+    [bytes.buffer],
+  );
 }
 
 // The data the moved run trains on: the same as before (the data select may have changed since).
 function movingSource() {
   const preset = ctl.info && ctl.info.spec.preset;
   if (TOY.includes(preset)) return { kind: 'toy', name: preset };
-  return ctl.files.length && $('train-dataset').value === 'files' ? { kind: 'files', files: ctl.files } : { kind: 'digits' };
+  return ctl.files.length && $('train-dataset').value === 'files'
+    ? { kind: 'files', files: ctl.files }
+    : { kind: 'digits' };
 }
 
 function sendSettings() {
@@ -151,7 +197,8 @@ function dataSource() {
   const v = $('train-dataset').value;
   if (TOY.includes(v)) return { kind: 'toy', name: v };
   if (v === 'digits') return { kind: 'digits' };
-  if (!ctl.files.length) return { error: 'choose your files first ("choose files…"): MNIST IDX files or images' };
+  if (!ctl.files.length)
+    return { error: 'choose your files first ("choose files…"): MNIST IDX files or images' };
   return { kind: 'files', files: ctl.files };
 }
 
@@ -180,7 +227,8 @@ function start() {
 }
 
 function step() {
-  if (ctl.state === 'idle') createTrainer('step').catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
+  if (ctl.state === 'idle')
+    createTrainer('step').catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
   else if (ctl.state !== 'creating') send({ type: 'step' });
 }
 
@@ -232,11 +280,20 @@ const handlers = {
       send({ type: then });
       return;
     }
-    if (m.state === 'running') setStatus(`training… (views every ${$('train-refresh').value} steps${$('train-slow').checked ? ', slow motion' : ''})`);
-    else if (m.reason === 'tab hidden') setStatus('Paused: the tab was hidden (browsers throttle background tabs). Press ▶ to continue.');
-    else if (m.reason === 'ready') setStatus('Ready at step 0: press ▶ to train, or "step" for one step at a time.');
-    else if (m.reason === 'stepped') setStatus(`One step done: now at step ${$('train-steps').textContent}.`);
-    else if (m.state === 'paused' && !['error', 'stopped'].includes(m.reason)) setStatus(`${m.reason} at step ${$('train-steps').textContent}`);
+    if (m.state === 'running')
+      setStatus(
+        `training… (views every ${$('train-refresh').value} steps${$('train-slow').checked ? ', slow motion' : ''})`,
+      );
+    else if (m.reason === 'tab hidden')
+      setStatus(
+        'Paused: the tab was hidden (browsers throttle background tabs). Press ▶ to continue.',
+      );
+    else if (m.reason === 'ready')
+      setStatus('Ready at step 0: press ▶ to train, or "step" for one step at a time.');
+    else if (m.reason === 'stepped')
+      setStatus(`One step done: now at step ${$('train-steps').textContent}.`);
+    else if (m.state === 'paused' && !['error', 'stopped'].includes(m.reason))
+      setStatus(`${m.reason} at step ${$('train-steps').textContent}`);
   },
   stats: (m) => {
     ctl.stats = { ...m, at: performance.now() }; // `at`: when it arrived (tests/e2e/train-bench.mjs)
@@ -256,10 +313,15 @@ const handlers = {
       setStatus(`generator of step ${m.step} opened in the Generate view`);
     } else {
       download(name, new Blob([m.bytes], { type: 'application/octet-stream' }));
-      const adam = m.what !== 'checkpoint' ? '' : m.keepsOptimizer
-        ? "; it holds Adam's state, which `webgan train --resume` restores (the page restarts Adam)"
-        : "; weights and step only: WebGPU cannot hand over Adam's state, so Adam restarts on resume";
-      setStatus(`${m.what} of step ${m.step} saved as ${name} (${(m.bytes.length / 1024).toFixed(0)} KiB)${adam}`);
+      const adam =
+        m.what !== 'checkpoint'
+          ? ''
+          : m.keepsOptimizer
+            ? "; it holds Adam's state, which `webgan train --resume` restores (the page restarts Adam)"
+            : "; weights and step only: WebGPU cannot hand over Adam's state, so Adam restarts on resume";
+      setStatus(
+        `${m.what} of step ${m.step} saved as ${name} (${(m.bytes.length / 1024).toFixed(0)} KiB)${adam}`,
+      );
     }
   },
   error: (m) => {
@@ -270,11 +332,17 @@ const handlers = {
       ctl.worker.terminate();
       ctl.worker = null;
       setState('idle');
-      setStatus(`The training engine crashed (${m.message}; details in the browser console). ` +
-        'This run is lost: press ▶ to start a new one.', 'error');
+      setStatus(
+        `The training engine crashed (${m.message}; details in the browser console). ` +
+          'This run is lost: press ▶ to start a new one.',
+        'error',
+      );
     } else if (m.kind === 'diverged') {
-      setStatus(`Training diverged (${m.message}). The weights were rolled back to step ${m.step} and still work: ` +
-        'lower the learning rates or pick another loss, then press ▶, or Reset.', 'error');
+      setStatus(
+        `Training diverged (${m.message}). The weights were rolled back to step ${m.step} and still work: ` +
+          'lower the learning rates or pick another loss, then press ▶, or Reset.',
+        'error',
+      );
     } else {
       setStatus(`${FAILED[m.during] || `Could not ${m.during}`}: ${m.message}`, 'error');
     }
@@ -291,7 +359,12 @@ function showFilesPicker() {
   const files = $('train-dataset').value === 'files';
   $('train-files-button').hidden = !files;
   $('train-data-summary').textContent = files
-    ? (ctl.files.length ? `${ctl.files.length} file(s) chosen: ${ctl.files.slice(0, 3).map((f) => f.name).join(', ')}${ctl.files.length > 3 ? ', …' : ''}` : 'no files chosen yet')
+    ? ctl.files.length
+      ? `${ctl.files.length} file(s) chosen: ${ctl.files
+          .slice(0, 3)
+          .map((f) => f.name)
+          .join(', ')}${ctl.files.length > 3 ? ', …' : ''}`
+      : 'no files chosen yet'
     : '';
 }
 
@@ -301,11 +374,20 @@ async function resumeFrom(file) {
   ctl.then = null;
   setState('creating');
   setStatus(`resuming from ${file.name}…`);
-  send({ type: 'resume', choice: $('train-backend-choice').value, bytes, source: source.error ? { kind: 'digits' } : source }, [bytes]);
+  send(
+    {
+      type: 'resume',
+      choice: $('train-backend-choice').value,
+      bytes,
+      source: source.error ? { kind: 'digits' } : source,
+    },
+    [bytes],
+  );
 }
 
 function settingsChanged() {
-  if (ctl.state === 'paused' || ctl.state === 'running') setStatus('Changed settings take effect after Reset (the current run keeps its own).');
+  if (ctl.state === 'paused' || ctl.state === 'running')
+    setStatus('Changed settings take effect after Reset (the current run keeps its own).');
 }
 
 function wire() {
@@ -332,9 +414,15 @@ function wire() {
     if (ctl.worker) send({ type: 'backend', choice: $('train-backend-choice').value });
   });
   $('train-threads').addEventListener('change', threadsChanged);
-  $('train-export-generator').addEventListener('click', () => send({ type: 'export', what: 'generator', purpose: 'download' }));
-  $('train-export-checkpoint').addEventListener('click', () => send({ type: 'export', what: 'checkpoint', purpose: 'download' }));
-  $('train-open-generate').addEventListener('click', () => send({ type: 'export', what: 'generator', purpose: 'generate' }));
+  $('train-export-generator').addEventListener('click', () =>
+    send({ type: 'export', what: 'generator', purpose: 'download' }),
+  );
+  $('train-export-checkpoint').addEventListener('click', () =>
+    send({ type: 'export', what: 'checkpoint', purpose: 'download' }),
+  );
+  $('train-open-generate').addEventListener('click', () =>
+    send({ type: 'export', what: 'generator', purpose: 'generate' }),
+  );
   $('train-resume-button').addEventListener('click', () => $('train-resume-file').click());
   $('train-resume-file').addEventListener('change', (e) => {
     const file = e.target.files[0];
@@ -345,7 +433,9 @@ function wire() {
     if (document.hidden && ctl.state === 'running') send({ type: 'pause', reason: 'tab hidden' });
   });
   // The worker (and its backend) starts when the Train view is first opened, not on page load.
-  document.addEventListener('viewchange', (e) => { if (e.detail === 'train') worker(); });
+  document.addEventListener('viewchange', (e) => {
+    if (e.detail === 'train') worker();
+  });
 }
 
 wire();

@@ -14,29 +14,45 @@ const ARGS = BASE_ARGS;
 
 // Raw and gzip -9 sizes of the dist/ files a page asked for.
 function sizesOf(paths) {
-  const sizes = Object.fromEntries(paths.map((f) => {
-    const raw = readFileSync(`dist/${f}`);
-    return [f, { raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length }];
-  }));
-  const total = Object.values(sizes).reduce((a, s) => ({ raw: a.raw + s.raw, gzip: a.gzip + s.gzip }), { raw: 0, gzip: 0 });
+  const sizes = Object.fromEntries(
+    paths.map((f) => {
+      const raw = readFileSync(`dist/${f}`);
+      return [f, { raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length }];
+    }),
+  );
+  const total = Object.values(sizes).reduce(
+    (a, s) => ({ raw: a.raw + s.raw, gzip: a.gzip + s.gzip }),
+    { raw: 0, gzip: 0 },
+  );
   return { sizes, total };
 }
 
 function printSizes(title, { sizes, total }) {
   console.log(`${title}\nfile                      raw bytes   gzip bytes`);
-  for (const [f, s] of Object.entries(sizes)) console.log(`${f.padEnd(24)} ${String(s.raw).padStart(10)} ${String(s.gzip).padStart(12)}`);
-  console.log(`${'total'.padEnd(24)} ${String(total.raw).padStart(10)} ${String(total.gzip).padStart(12)}`);
+  for (const [f, s] of Object.entries(sizes))
+    console.log(`${f.padEnd(24)} ${String(s.raw).padStart(10)} ${String(s.gzip).padStart(12)}`);
+  console.log(
+    `${'total'.padEnd(24)} ${String(total.raw).padStart(10)} ${String(total.gzip).padStart(12)}`,
+  );
 }
 
 async function measure(server, webgpu) {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: webgpu ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: webgpu ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS,
+  });
   const page = await browser.newPage();
   const requested = new Set();
-  page.on('request', (r) => { if (r.url().startsWith(server.url)) requested.add(new URL(r.url()).pathname.slice(1) || 'index.html'); });
+  page.on('request', (r) => {
+    if (r.url().startsWith(server.url))
+      requested.add(new URL(r.url()).pathname.slice(1) || 'index.html');
+  });
   const t0 = Date.now();
   // auto would pick the CPU on a software adapter: the WebGPU run asks for WebGPU.
   await page.goto(server.url + `index.html#model=digits&seed=1${webgpu ? '&backend=webgpu' : ''}`);
-  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: 15 * 60 * 1000 });
+  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, {
+    timeout: 15 * 60 * 1000,
+  });
   const firstGridMs = Date.now() - t0;
   const beforeFirstGrid = sizesOf([...requested]);
   const backend = (await page.textContent('#backend summary')).trim();
@@ -45,7 +61,9 @@ async function measure(server, webgpu) {
   for (let i = 0; i < REPEATS; i++) {
     const before = Number(await page.evaluate(() => document.body.dataset.generations));
     await page.click('#generate');
-    await page.waitForFunction((n) => Number(document.body.dataset.generations) > n, before, { timeout: 15 * 60 * 1000 });
+    await page.waitForFunction((n) => Number(document.body.dataset.generations) > n, before, {
+      timeout: 15 * 60 * 1000,
+    });
     times.push(Number(await page.getAttribute('#samples', 'data-generate-ms')));
   }
   await browser.close();
@@ -60,15 +78,23 @@ try {
   printSizes(`before the first grid, auto (${cpu.backend}):`, cpu.beforeFirstGrid);
   printSizes(`before the first grid, WebGPU asked for (${gpu.backend}):`, gpu.beforeFirstGrid);
   for (const r of [gpu, cpu]) {
-    console.log(`${r.backend}: load to first grid ${r.firstGridMs} ms; 64 digits median ${r.medianMs.toFixed(1)} ms`);
+    console.log(
+      `${r.backend}: load to first grid ${r.firstGridMs} ms; 64 digits median ${r.medianMs.toFixed(1)} ms`,
+    );
   }
-  console.log(JSON.stringify({
-    cpu_transfer_gzip_bytes: cpu.beforeFirstGrid.total.gzip, cpu_transfer_raw_bytes: cpu.beforeFirstGrid.total.raw,
-    webgpu_transfer_gzip_bytes: gpu.beforeFirstGrid.total.gzip,
-    webgpu_first_grid_ms: gpu.firstGridMs, webgpu_generate_64_ms: Number(gpu.medianMs.toFixed(1)),
-    cpu_first_grid_ms: cpu.firstGridMs, cpu_generate_64_ms: Number(cpu.medianMs.toFixed(1)),
-    webgpu_backend: gpu.backend, cpu_backend: cpu.backend,
-  }));
+  console.log(
+    JSON.stringify({
+      cpu_transfer_gzip_bytes: cpu.beforeFirstGrid.total.gzip,
+      cpu_transfer_raw_bytes: cpu.beforeFirstGrid.total.raw,
+      webgpu_transfer_gzip_bytes: gpu.beforeFirstGrid.total.gzip,
+      webgpu_first_grid_ms: gpu.firstGridMs,
+      webgpu_generate_64_ms: Number(gpu.medianMs.toFixed(1)),
+      cpu_first_grid_ms: cpu.firstGridMs,
+      cpu_generate_64_ms: Number(cpu.medianMs.toFixed(1)),
+      webgpu_backend: gpu.backend,
+      cpu_backend: cpu.backend,
+    }),
+  );
 } finally {
   server.close();
 }

@@ -8,7 +8,9 @@ self.onmessage = async ({ data: job }) => {
   try {
     const { loadModule } = await import(new URL('modules.js', job.origin).href);
     const { loadDigits } = await import(new URL('train-data.js', job.origin).href);
-    const weights = new Uint8Array(await (await fetch(new URL('models/digits.wgan', job.origin))).arrayBuffer());
+    const weights = new Uint8Array(
+      await (await fetch(new URL('models/digits.wgan', job.origin))).arrayBuffer(),
+    );
     const runs = [];
     for (const { kind, threads } of job.runs) {
       const wasm = await loadModule(kind);
@@ -34,8 +36,16 @@ self.onmessage = async ({ data: job }) => {
       const stats = JSON.parse(await trainer.step(job.trainSteps));
       const trainMs = performance.now() - t0;
       const samples = await trainer.samples();
-      runs.push({ kind, threads: wasm.cpuThreads(), description: backend.description, images: Array.from(images),
-        genMs, stats, samples: Array.from(samples), trainMs });
+      runs.push({
+        kind,
+        threads: wasm.cpuThreads(),
+        description: backend.description,
+        images: Array.from(images),
+        genMs,
+        stats,
+        samples: Array.from(samples),
+        trainMs,
+      });
       trainer.free();
       data.webData.free();
       gan.free();

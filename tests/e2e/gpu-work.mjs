@@ -36,9 +36,17 @@ async function measure({ warmup, more }) {
   await gan.generate(z, labels);
   const generation = { ...delta(before, snapshot()), ms: performance.now() - t0 };
 
-  const data = webgan.WebData.fromIdx('images', await fetchBytes('digits-images-idx3-ubyte.gz'),
-    'labels', await fetchBytes('digits-labels-idx1-ubyte.gz'));
-  const trainer = new webgan.WebTrainer(backend, JSON.stringify({ preset: 'digits', batch_size: 64 }), data);
+  const data = webgan.WebData.fromIdx(
+    'images',
+    await fetchBytes('digits-images-idx3-ubyte.gz'),
+    'labels',
+    await fetchBytes('digits-labels-idx1-ubyte.gz'),
+  );
+  const trainer = new webgan.WebTrainer(
+    backend,
+    JSON.stringify({ preset: 'digits', batch_size: 64 }),
+    data,
+  );
   for (let i = 0; i < warmup; i++) await trainer.step(1);
   before = snapshot();
   t0 = performance.now();
@@ -52,7 +60,10 @@ async function measure({ warmup, more }) {
 }
 
 const server = await serve('dist');
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...BASE_ARGS, '--enable-unsafe-webgpu'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [...BASE_ARGS, '--enable-unsafe-webgpu'],
+});
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('  [page exception]', e.message));
@@ -62,14 +73,17 @@ try {
   await page.goto(server.url + 'gpu-work');
   page.setDefaultTimeout(HOUR);
   const r = await page.evaluate(measure, { warmup: WARMUP, more: MORE });
-  const row = (name, c) => `| ${name} | ${c.dispatches} | ${c.submits} (${c.commandBuffers} command buffers) | ${c.uploads} (${(c.uploadBytes / 1024).toFixed(0)} KiB) | ${c.readbacks} | ${c.buffers} | ${(c.ms / 1000).toFixed(2)} s |`;
+  const row = (name, c) =>
+    `| ${name} | ${c.dispatches} | ${c.submits} (${c.commandBuffers} command buffers) | ${c.uploads} (${(c.uploadBytes / 1024).toFixed(0)} KiB) | ${c.readbacks} | ${c.buffers} | ${(c.ms / 1000).toFixed(2)} s |`;
   console.log(`WebGPU adapter: ${r.adapter}`);
   console.log('| work | dispatches | submits | uploads | read-backs | buffers created | time |');
   console.log('|---|---|---|---|---|---|---|');
   console.log(row('64 digits (one generation)', r.generation));
   console.log(row('digits training iteration, batch 64', r.iteration));
-  console.log('GPU buffers held (created, not destroyed): ' +
-    r.memory.map((m) => `${m.mib.toFixed(1)} MiB after ${m.steps} iterations`).join(', '));
+  console.log(
+    'GPU buffers held (created, not destroyed): ' +
+      r.memory.map((m) => `${m.mib.toFixed(1)} MiB after ${m.steps} iterations`).join(', '),
+  );
   console.log(JSON.stringify({ bench: 'gpu-work', ...r }));
 } finally {
   await browser.close();

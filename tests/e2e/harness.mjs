@@ -2,8 +2,14 @@
 // TAP-like check runner.
 import { readFileSync } from 'node:fs';
 
-export const BASE_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const tally = { passed: 0, failed: 0 };
 
@@ -37,7 +43,9 @@ export async function launch(chromium, webgpu = false) {
 
 /// Prints the page's console errors and exceptions under the check that caused them.
 export function echoErrors(page) {
-  page.on('console', (m) => { if (m.type() === 'error') console.log('  [page error]', m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log('  [page error]', m.text());
+  });
   page.on('pageerror', (e) => console.log('  [page exception]', e.message));
 }
 
@@ -45,8 +53,12 @@ export function echoErrors(page) {
 /// idle again; a page error fails at once with the status line's words.
 export async function waitForGenerations(page, count, timeout = 10 * 60 * 1000) {
   await page.waitForFunction(
-    (n) => Number(document.body.dataset.generations || 0) >= n || document.body.dataset.state === 'error',
-    count, { timeout });
+    (n) =>
+      Number(document.body.dataset.generations || 0) >= n ||
+      document.body.dataset.state === 'error',
+    count,
+    { timeout },
+  );
   const state = await page.evaluate(() => document.body.dataset.state);
   if (state === 'error') throw new Error('page error: ' + (await page.textContent('#status')));
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout });
@@ -58,22 +70,43 @@ export async function waitForGenerations(page, count, timeout = 10 * 60 * 1000) 
 /// is the size of the buffers created and not yet destroyed: the GPU memory the page holds
 /// (a buffer dropped without destroy() stays counted, so it errs high).
 export function countGpuWork() {
-  const counts = { dispatches: 0, submits: 0, commandBuffers: 0, uploads: 0, uploadBytes: 0, readbacks: 0, buffers: 0, liveBytes: 0 };
+  const counts = {
+    dispatches: 0,
+    submits: 0,
+    commandBuffers: 0,
+    uploads: 0,
+    uploadBytes: 0,
+    readbacks: 0,
+    buffers: 0,
+    liveBytes: 0,
+  };
   window.gpuWork = counts;
   const wrap = (proto, name, count) => {
     const original = proto && proto[name];
     if (!original) return;
-    proto[name] = function (...args) { count(args); return original.apply(this, args); };
+    proto[name] = function (...args) {
+      count(args);
+      return original.apply(this, args);
+    };
   };
   if (!self.GPUComputePassEncoder) return;
-  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => { counts.dispatches += 1; });
-  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroupsIndirect', () => { counts.dispatches += 1; });
-  wrap(GPUQueue.prototype, 'submit', ([buffers]) => { counts.submits += 1; counts.commandBuffers += buffers.length; });
+  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => {
+    counts.dispatches += 1;
+  });
+  wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroupsIndirect', () => {
+    counts.dispatches += 1;
+  });
+  wrap(GPUQueue.prototype, 'submit', ([buffers]) => {
+    counts.submits += 1;
+    counts.commandBuffers += buffers.length;
+  });
   wrap(GPUQueue.prototype, 'writeBuffer', ([, , data, , size]) => {
     counts.uploads += 1;
     counts.uploadBytes += size ?? data.byteLength ?? 0;
   });
-  wrap(GPUBuffer.prototype, 'mapAsync', () => { counts.readbacks += 1; });
+  wrap(GPUBuffer.prototype, 'mapAsync', () => {
+    counts.readbacks += 1;
+  });
   const sizes = new WeakMap();
   const create = GPUDevice.prototype.createBuffer;
   GPUDevice.prototype.createBuffer = function (descriptor) {
@@ -96,12 +129,22 @@ export function countGpuWork() {
 /// Runs tests/e2e/cpu-threads-worker.js in `page` (a worker from a blob) and returns its answer.
 export async function runCpuWorker(page, origin, job) {
   const source = readFileSync(new URL('./cpu-threads-worker.js', import.meta.url), 'utf8');
-  const answer = await page.evaluate(({ source, job }) => new Promise((resolve) => {
-    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
-    worker.onmessage = ({ data }) => { worker.terminate(); resolve(data); };
-    worker.onerror = (e) => resolve({ error: e.message || 'the worker failed to start' });
-    worker.postMessage(job);
-  }), { source, job: { origin, ...job } });
+  const answer = await page.evaluate(
+    ({ source, job }) =>
+      new Promise((resolve) => {
+        const worker = new Worker(
+          URL.createObjectURL(new Blob([source], { type: 'text/javascript' })),
+          { type: 'module' },
+        );
+        worker.onmessage = ({ data }) => {
+          worker.terminate();
+          resolve(data);
+        };
+        worker.onerror = (e) => resolve({ error: e.message || 'the worker failed to start' });
+        worker.postMessage(job);
+      }),
+    { source, job: { origin, ...job } },
+  );
   if (answer.error) throw new Error(answer.error);
   return answer.runs;
 }

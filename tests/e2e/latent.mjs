@@ -21,10 +21,14 @@ async function openPage(server, webgpu) {
     args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('console', (m) => { if (m.type() === 'error') console.log('  [page error]', m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log('  [page error]', m.text());
+  });
   page.on('pageerror', (e) => console.log('  [page exception]', e.message));
   // auto would pick the CPU on SwiftShader: the WebGPU run asks for WebGPU, as a link can.
-  await page.goto(server.url + 'index.html#model=digits&seed=3&class=mixed' + (webgpu ? '&backend=webgpu' : ''));
+  await page.goto(
+    server.url + 'index.html#model=digits&seed=3&class=mixed' + (webgpu ? '&backend=webgpu' : ''),
+  );
   return { browser, page };
 }
 
@@ -32,9 +36,13 @@ const generations = (page) => page.evaluate(() => Number(document.body.dataset.g
 
 async function waitReady(page, minGenerations = 1) {
   await page.waitForFunction(
-    (n) => (Number(document.body.dataset.generations || 0) >= n && document.body.dataset.state === 'ready')
-      || document.body.dataset.state === 'error',
-    minGenerations, { timeout: TIMEOUT });
+    (n) =>
+      (Number(document.body.dataset.generations || 0) >= n &&
+        document.body.dataset.state === 'ready') ||
+      document.body.dataset.state === 'error',
+    minGenerations,
+    { timeout: TIMEOUT },
+  );
   if ((await page.evaluate(() => document.body.dataset.state)) === 'error') {
     throw new Error('page error: ' + (await page.textContent('#status')));
   }
@@ -42,30 +50,40 @@ async function waitReady(page, minGenerations = 1) {
 
 // The grid's tiles as arrays of grey values, and a hash of the whole canvas.
 async function tiles(page, id = 'samples', size = 28) {
-  return page.evaluate(([id, size]) => {
-    const c = document.getElementById(id);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    const cols = c.width / size;
-    const rows = c.height / size;
-    const out = [];
-    for (let r = 0; r < rows; r++) {
-      for (let col = 0; col < cols; col++) {
-        const t = [];
-        for (let y = 0; y < size; y++) {
-          for (let x = 0; x < size; x++) t.push(d[((r * size + y) * c.width + col * size + x) * 4]);
+  return page.evaluate(
+    ([id, size]) => {
+      const c = document.getElementById(id);
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const cols = c.width / size;
+      const rows = c.height / size;
+      const out = [];
+      for (let r = 0; r < rows; r++) {
+        for (let col = 0; col < cols; col++) {
+          const t = [];
+          for (let y = 0; y < size; y++) {
+            for (let x = 0; x < size; x++)
+              t.push(d[((r * size + y) * c.width + col * size + x) * 4]);
+          }
+          out.push(t);
         }
-        out.push(t);
       }
-    }
-    return out;
-  }, [id, size]);
+      return out;
+    },
+    [id, size],
+  );
 }
 
 // Mean absolute difference of two tiles' interiors (the outermost pixel is left out).
 const interior = (i) => i % 28 > 0 && i % 28 < 27 && i >= 28 && i < 27 * 28;
 const diff = (a, b) => {
-  let s = 0; let n = 0;
-  a.forEach((v, i) => { if (interior(i)) { s += Math.abs(v - b[i]); n += 1; } });
+  let s = 0;
+  let n = 0;
+  a.forEach((v, i) => {
+    if (interior(i)) {
+      s += Math.abs(v - b[i]);
+      n += 1;
+    }
+  });
   return s / n;
 };
 const bright = (t) => t.filter((v) => v > 128).length / t.length;
@@ -84,12 +102,19 @@ async function setPsi(page, value) {
 async function clickCell(page, index) {
   const box = await page.locator('#samples').boundingBox();
   const cell = box.width / 8;
-  await page.mouse.click(box.x + (index % 8 + 0.5) * cell, box.y + (Math.floor(index / 8) + 0.5) * cell);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: TIMEOUT });
+  await page.mouse.click(
+    box.x + ((index % 8) + 0.5) * cell,
+    box.y + (Math.floor(index / 8) + 0.5) * cell,
+  );
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, {
+    timeout: TIMEOUT,
+  });
 }
 
-const selected = (page) => page.evaluate(() =>
-  document.getElementById('samples').dataset.selected.split(',').filter(Boolean).map(Number));
+const selected = (page) =>
+  page.evaluate(() =>
+    document.getElementById('samples').dataset.selected.split(',').filter(Boolean).map(Number),
+  );
 
 // Each grid starts with its first cell selected: clicking the selected cells drops them.
 async function clearSelection(page) {
@@ -101,89 +126,146 @@ async function run(server, webgpu) {
   const name = webgpu ? 'WebGPU' : 'CPU';
   const { browser, page } = await openPage(server, webgpu);
   try {
-    await check(`${name}: the psi control changes the grid; psi 0 draws the mean sample in every cell`, async () => {
-      await waitReady(page, 1);
-      assert.match(await page.textContent('#backend'), webgpu ? /WebGPU/ : /CPU/);
-      const original = await tiles(page);
-      await setPsi(page, 0);
-      const mean = await tiles(page);
-      const spread = Math.max(...mean.map((t) => diff(t, mean[0])));
-      assert.ok(spread < 2, `at psi 0 every cell is the same sample (max difference ${spread})`);
-      assert.ok(diff(mean[5], original[5]) > 5, 'psi 0 changed the grid');
-      await setPsi(page, 0.5);
-      const half = await tiles(page);
-      assert.ok(diff(half[5], original[5]) > 1 && diff(half[5], mean[5]) > 1, 'psi 0.5 is in between');
-      await setPsi(page, 1);
-      const back = await tiles(page);
-      assert.ok(Math.max(...back.map((t, i) => diff(t, original[i]))) < 1, 'psi 1 is the untouched grid');
-    });
+    await check(
+      `${name}: the psi control changes the grid; psi 0 draws the mean sample in every cell`,
+      async () => {
+        await waitReady(page, 1);
+        assert.match(await page.textContent('#backend'), webgpu ? /WebGPU/ : /CPU/);
+        const original = await tiles(page);
+        await setPsi(page, 0);
+        const mean = await tiles(page);
+        const spread = Math.max(...mean.map((t) => diff(t, mean[0])));
+        assert.ok(spread < 2, `at psi 0 every cell is the same sample (max difference ${spread})`);
+        assert.ok(diff(mean[5], original[5]) > 5, 'psi 0 changed the grid');
+        await setPsi(page, 0.5);
+        const half = await tiles(page);
+        assert.ok(
+          diff(half[5], original[5]) > 1 && diff(half[5], mean[5]) > 1,
+          'psi 0.5 is in between',
+        );
+        await setPsi(page, 1);
+        const back = await tiles(page);
+        assert.ok(
+          Math.max(...back.map((t, i) => diff(t, original[i]))) < 1,
+          'psi 1 is the untouched grid',
+        );
+      },
+    );
 
-    await check(`${name}: direction sliders are labelled with variance shares and move the selected sample`, async () => {
-      await clickCell(page, 2);
-      const labels = await page.$$eval('#sliders .slider-label', (ls) => ls.map((l) => l.textContent));
-      assert.ok(labels.length >= 3, `sliders: ${labels}`);
-      assert.match(labels[0], /direction 1 · \d+\.\d% of variance/);
-      const shares = labels.map((l) => Number(/· ([\d.]+)%/.exec(l)[1]));
-      assert.ok(shares.every((s, i) => i === 0 || s <= shares[i - 1]), `ordered by variance: ${shares}`);
-      const before = (await tiles(page, 'focus'))[0];
-      await page.evaluate(() => {
-        const s = document.querySelector('#sliders input');
-        s.value = '3';
-        s.dispatchEvent(new Event('input'));
-      });
-      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: TIMEOUT });
-      await page.waitForTimeout(200);
-      const after = (await tiles(page, 'focus'))[0];
-      assert.ok(diff(before, after) > 3, `the focus view changed by ${diff(before, after)}`);
-      await clickCell(page, 2); // deselect
-    });
+    await check(
+      `${name}: direction sliders are labelled with variance shares and move the selected sample`,
+      async () => {
+        await clickCell(page, 2);
+        const labels = await page.$$eval('#sliders .slider-label', (ls) =>
+          ls.map((l) => l.textContent),
+        );
+        assert.ok(labels.length >= 3, `sliders: ${labels}`);
+        assert.match(labels[0], /direction 1 · \d+\.\d% of variance/);
+        const shares = labels.map((l) => Number(/· ([\d.]+)%/.exec(l)[1]));
+        assert.ok(
+          shares.every((s, i) => i === 0 || s <= shares[i - 1]),
+          `ordered by variance: ${shares}`,
+        );
+        const before = (await tiles(page, 'focus'))[0];
+        await page.evaluate(() => {
+          const s = document.querySelector('#sliders input');
+          s.value = '3';
+          s.dispatchEvent(new Event('input'));
+        });
+        await page.waitForFunction(() => document.body.dataset.state === 'ready', null, {
+          timeout: TIMEOUT,
+        });
+        await page.waitForTimeout(200);
+        const after = (await tiles(page, 'focus'))[0];
+        assert.ok(diff(before, after) > 3, `the focus view changed by ${diff(before, after)}`);
+        await clickCell(page, 2); // deselect
+      },
+    );
 
     await check(`${name}: the latent plane draws between four selected cells`, async () => {
       await clearSelection(page);
-      assert.equal(await page.evaluate(() => document.getElementById('plane-draw').disabled), true, 'no cells: no plane');
+      assert.equal(
+        await page.evaluate(() => document.getElementById('plane-draw').disabled),
+        true,
+        'no cells: no plane',
+      );
       for (const i of [0, 7, 56, 63]) await clickCell(page, i);
       assert.deepEqual(await selected(page), [0, 7, 56, 63]);
-      assert.deepEqual(await page.$$eval('#grid-marks .mark', (ms) => ms.map((m) => m.textContent)), ['A', 'B', 'C', 'D']);
-      assert.equal(await page.evaluate(() => document.getElementById('plane-draw').disabled), false);
+      assert.deepEqual(
+        await page.$$eval('#grid-marks .mark', (ms) => ms.map((m) => m.textContent)),
+        ['A', 'B', 'C', 'D'],
+      );
+      assert.equal(
+        await page.evaluate(() => document.getElementById('plane-draw').disabled),
+        false,
+      );
       await page.click('#plane-draw');
-      await page.waitForFunction(() => Number(document.getElementById('plane').dataset.drawn || 0) >= 1, null, { timeout: TIMEOUT });
+      await page.waitForFunction(
+        () => Number(document.getElementById('plane').dataset.drawn || 0) >= 1,
+        null,
+        { timeout: TIMEOUT },
+      );
       const plane = await tiles(page, 'plane');
       const grid = await tiles(page);
       assert.equal(plane.length, 64);
-      assert.ok(plane.every((t) => bright(t) > 0.02), 'every plane cell draws a digit');
+      assert.ok(
+        plane.every((t) => bright(t) > 0.02),
+        'every plane cell draws a digit',
+      );
       // Its top-left corner is the first selected cell (same latent, same class).
-      assert.ok(diff(plane[0], grid[0]) < 2, `top-left corner is cell 0 (difference ${diff(plane[0], grid[0])})`);
+      assert.ok(
+        diff(plane[0], grid[0]) < 2,
+        `top-left corner is cell 0 (difference ${diff(plane[0], grid[0])})`,
+      );
       assert.ok(diff(plane[27], plane[0]) > 3, 'the middle differs from the corner');
       for (const i of [0, 7, 56, 63]) await clickCell(page, i); // deselect
-      await page.screenshot({ path: `${OUT}/latent-plane-${name.toLowerCase()}.png`, fullPage: true });
+      await page.screenshot({
+        path: `${OUT}/latent-plane-${name.toLowerCase()}.png`,
+        fullPage: true,
+      });
     });
 
-    await check(`${name}: a mouse stroke, then "find": the match becomes a selectable cell`, async () => {
-      // Few steps: SwiftShader runs each at CPU speed. Quality is measured natively instead.
-      await page.fill('#find-steps', webgpu ? '6' : '40');
-      const pad = await page.locator('#draw-pad').boundingBox();
-      const at = (fx, fy) => [pad.x + fx * pad.width, pad.y + fy * pad.height];
-      await page.mouse.move(...at(0.5, 0.15));
-      await page.mouse.down();
-      for (let i = 1; i <= 10; i++) await page.mouse.move(...at(0.5, 0.15 + 0.07 * i));
-      await page.mouse.up();
-      const lastBefore = (await tiles(page))[63];
-      await page.click('#find');
-      await page.waitForFunction(() => Number(document.body.dataset.found || 0) >= 1
-        || document.getElementById('find-status').classList.contains('error'), null, { timeout: TIMEOUT });
-      const status = await page.textContent('#find-status');
-      assert.doesNotMatch(status, /fail|error/i, status);
-      assert.match(status, /found \(digit \d\)/);
-      await page.waitForFunction(() => document.getElementById('samples').dataset.selected === '63', null, { timeout: TIMEOUT });
-      const lastAfter = (await tiles(page))[63];
-      assert.ok(diff(lastBefore, lastAfter) > 1, 'the last cell now shows the match');
-      const compare = await tiles(page, 'find-compare');
-      assert.ok(bright(compare[0]) > 0.02, 'the target as the model sees it is drawn');
-      assert.ok(diff(compare[1], lastAfter) < 2, 'the cell is the match the search showed');
-      // It behaves like any cell: the walk button works on it.
-      assert.equal(await page.evaluate(() => document.getElementById('walk').disabled), false);
-      await page.screenshot({ path: `${OUT}/latent-find-${name.toLowerCase()}.png`, fullPage: true });
-    });
+    await check(
+      `${name}: a mouse stroke, then "find": the match becomes a selectable cell`,
+      async () => {
+        // Few steps: SwiftShader runs each at CPU speed. Quality is measured natively instead.
+        await page.fill('#find-steps', webgpu ? '6' : '40');
+        const pad = await page.locator('#draw-pad').boundingBox();
+        const at = (fx, fy) => [pad.x + fx * pad.width, pad.y + fy * pad.height];
+        await page.mouse.move(...at(0.5, 0.15));
+        await page.mouse.down();
+        for (let i = 1; i <= 10; i++) await page.mouse.move(...at(0.5, 0.15 + 0.07 * i));
+        await page.mouse.up();
+        const lastBefore = (await tiles(page))[63];
+        await page.click('#find');
+        await page.waitForFunction(
+          () =>
+            Number(document.body.dataset.found || 0) >= 1 ||
+            document.getElementById('find-status').classList.contains('error'),
+          null,
+          { timeout: TIMEOUT },
+        );
+        const status = await page.textContent('#find-status');
+        assert.doesNotMatch(status, /fail|error/i, status);
+        assert.match(status, /found \(digit \d\)/);
+        await page.waitForFunction(
+          () => document.getElementById('samples').dataset.selected === '63',
+          null,
+          { timeout: TIMEOUT },
+        );
+        const lastAfter = (await tiles(page))[63];
+        assert.ok(diff(lastBefore, lastAfter) > 1, 'the last cell now shows the match');
+        const compare = await tiles(page, 'find-compare');
+        assert.ok(bright(compare[0]) > 0.02, 'the target as the model sees it is drawn');
+        assert.ok(diff(compare[1], lastAfter) < 2, 'the cell is the match the search showed');
+        // It behaves like any cell: the walk button works on it.
+        assert.equal(await page.evaluate(() => document.getElementById('walk').disabled), false);
+        await page.screenshot({
+          path: `${OUT}/latent-find-${name.toLowerCase()}.png`,
+          fullPage: true,
+        });
+      },
+    );
   } finally {
     await browser.close();
   }

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { get } from 'node:http';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
-import { BASE_ARGS, check, countGpuWork, finish, launch, echoErrors, waitForGenerations } from './harness.mjs';
+import {
+  BASE_ARGS,
+  check,
+  countGpuWork,
+  finish,
+  launch,
+  echoErrors,
+  waitForGenerations,
+} from './harness.mjs';
 
 const OUT = process.env.E2E_OUT || 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -37,9 +45,14 @@ async function canvasStats(page) {
   return page.evaluate(() => {
     const c = document.getElementById('samples');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let sum = 0; let sq = 0; let bright = 0; let hash = 0;
+    let sum = 0;
+    let sq = 0;
+    let bright = 0;
+    let hash = 0;
     for (let i = 0; i < d.length; i += 4) {
-      sum += d[i]; sq += d[i] * d[i]; if (d[i] > 128) bright += 1;
+      sum += d[i];
+      sq += d[i] * d[i];
+      if (d[i] > 128) bright += 1;
       hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) >>> 0;
     }
     const n = d.length / 4;
@@ -58,39 +71,69 @@ async function generateWith(page, seed) {
 
 async function webgpuChecks(server) {
   const auto = await openPage(server, true, '#model=digits&seed=5');
-  await check('auto: a software WebGPU adapter (SwiftShader) draws on the CPU, and the page says why', async () => {
-    await waitForGenerations(auto.page, 1);
-    assert.equal((await auto.page.textContent('#backend summary')).trim(), 'CPU — WebGPU here is a slow software emulation');
-    assert.equal(await auto.page.getAttribute('body', 'data-module'), 'gen', 'the CPU path runs in the small generation module');
-    assert.ok(!/backend=/.test(auto.page.url()), 'auto is the default: not in the URL');
-  });
+  await check(
+    'auto: a software WebGPU adapter (SwiftShader) draws on the CPU, and the page says why',
+    async () => {
+      await waitForGenerations(auto.page, 1);
+      assert.equal(
+        (await auto.page.textContent('#backend summary')).trim(),
+        'CPU — WebGPU here is a slow software emulation',
+      );
+      assert.equal(
+        await auto.page.getAttribute('body', 'data-module'),
+        'gen',
+        'the CPU path runs in the small generation module',
+      );
+      assert.ok(!/backend=/.test(auto.page.url()), 'auto is the default: not in the URL');
+    },
+  );
   await auto.browser.close();
   // WebGPU asked for in the URL, as a shared link would.
-  const { browser, page } = await openPage(server, true, '#model=digits&seed=5&class=mixed&backend=webgpu');
+  const { browser, page } = await openPage(
+    server,
+    true,
+    '#model=digits&seed=5&class=mixed&backend=webgpu',
+  );
   await check('WebGPU: loads, names the backend, draws a varied grid', async () => {
     await waitForGenerations(page, 1);
     assert.equal(await page.inputValue('#backend-choice'), 'webgpu');
-    assert.equal(await page.getAttribute('body', 'data-module'), 'full', 'WebGPU runs in the full module');
+    assert.equal(
+      await page.getAttribute('body', 'data-module'),
+      'full',
+      'WebGPU runs in the full module',
+    );
     assert.match(page.url(), /backend=webgpu/);
     const backend = await page.textContent('#backend summary');
     assert.match(backend, /^WebGPU/, `#backend says "${backend}"`);
     const s = await canvasStats(page);
     assert.equal(s.width, 8 * 28);
     assert.ok(s.std > 40, `grid has too little contrast: ${JSON.stringify(s)}`);
-    assert.ok(s.bright > 0.03 && s.bright < 0.6, `digits are white strokes on black: ${JSON.stringify(s)}`);
+    assert.ok(
+      s.bright > 0.03 && s.bright < 0.6,
+      `digits are white strokes on black: ${JSON.stringify(s)}`,
+    );
     assert.match(await page.textContent('#status'), /64 samples in \d+ ms/);
   });
   // The GPU-work counters (npm run bench:gpu) on one click: today 12 dispatches, 1 read-back.
-  await check('WebGPU: one 64-digit generation is a handful of kernels and a single read-back', async () => {
-    const before = await page.evaluate(() => ({ ...window.gpuWork }));
-    await generateWith(page, 6);
-    const after = await page.evaluate(() => ({ ...window.gpuWork }));
-    const dispatches = after.dispatches - before.dispatches;
-    assert.ok(dispatches >= 1 && dispatches <= GENERATION_DISPATCHES_MAX, `${dispatches} dispatches (bound ${GENERATION_DISPATCHES_MAX})`);
-    assert.equal(after.readbacks - before.readbacks, 1, 'one read-back: the samples');
-    assert.ok(after.uploads - before.uploads <= 4, `uploads: ${after.uploads - before.uploads} (z and labels only; the weights stay)`);
-    await page.screenshot({ path: `${OUT}/page-webgpu.png`, fullPage: true });
-  });
+  await check(
+    'WebGPU: one 64-digit generation is a handful of kernels and a single read-back',
+    async () => {
+      const before = await page.evaluate(() => ({ ...window.gpuWork }));
+      await generateWith(page, 6);
+      const after = await page.evaluate(() => ({ ...window.gpuWork }));
+      const dispatches = after.dispatches - before.dispatches;
+      assert.ok(
+        dispatches >= 1 && dispatches <= GENERATION_DISPATCHES_MAX,
+        `${dispatches} dispatches (bound ${GENERATION_DISPATCHES_MAX})`,
+      );
+      assert.equal(after.readbacks - before.readbacks, 1, 'one read-back: the samples');
+      assert.ok(
+        after.uploads - before.uploads <= 4,
+        `uploads: ${after.uploads - before.uploads} (z and labels only; the weights stay)`,
+      );
+      await page.screenshot({ path: `${OUT}/page-webgpu.png`, fullPage: true });
+    },
+  );
   await check('the seed reproduces the grid and the URL hash carries it', async () => {
     const a = await generateWith(page, 11);
     const b = await generateWith(page, 12);
@@ -107,48 +150,79 @@ async function webgpuChecks(server) {
     await waitForGenerations(page, before + 1);
     const ones = await canvasStats(page);
     assert.notEqual(mixed.hash, ones.hash);
-    assert.ok(ones.bright < mixed.bright, `ones use less ink than mixed digits: ${ones.bright} vs ${mixed.bright}`);
+    assert.ok(
+      ones.bright < mixed.bright,
+      `ones use less ink than mixed digits: ${ones.bright} vs ${mixed.bright}`,
+    );
   });
   await check('a corrupt weights file gives a readable error and keeps the model', async () => {
-    await page.setInputFiles('#weights-file', { name: 'broken.wgan', mimeType: 'application/octet-stream', buffer: Buffer.from('not weights at all') });
-    await page.waitForFunction(() => document.getElementById('status').classList.contains('error'), null, { timeout: 60000 });
+    await page.setInputFiles('#weights-file', {
+      name: 'broken.wgan',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('not weights at all'),
+    });
+    await page.waitForFunction(
+      () => document.getElementById('status').classList.contains('error'),
+      null,
+      { timeout: 60000 },
+    );
     assert.match(await page.textContent('#status'), /not a webgan weights file/);
     const s = await generateWith(page, 3);
     assert.ok(s.std > 40, 'the previous model still generates');
   });
-  await check('a crafted weights file (a manifest claiming a huge model) is refused before allocation; the page keeps generating', async () => {
-    // The shipped digits file with its manifest edited: width 2^31 (wraps a 32-bit size) and a
-    // huge class embedding. Rust validates the manifest before building anything.
-    const good = readFileSync('dist/models/digits.wgan');
-    const len = good.readUInt32LE(8);
-    for (const [name, edit] of [['width', { width: 2 ** 31 }], ['class_embed_dim', { label_mixing: 'concat', class_embed_dim: 1e9 }]]) {
-      const manifest = JSON.parse(good.subarray(12, 12 + len).toString('utf8'));
-      Object.assign(manifest.arch, edit);
-      const json = Buffer.from(JSON.stringify(manifest));
-      const header = Buffer.from(good.subarray(0, 12));
-      header.writeUInt32LE(json.length, 8);
-      const crafted = Buffer.concat([header, json, good.subarray(12 + len)]);
-      await page.setInputFiles('#weights-file', { name: `crafted-${name}.wgan`, mimeType: 'application/octet-stream', buffer: crafted });
-      await page.waitForFunction((n) => document.getElementById('status').classList.contains('error')
-        && document.getElementById('status').textContent.includes(n), `crafted-${name}`, { timeout: 60000 });
-      assert.match(await page.textContent('#status'), new RegExp(`refuses.*${name}`));
-      const s = await generateWith(page, 4);
-      assert.ok(s.std > 40, 'the previous model still generates');
-    }
-  });
+  await check(
+    'a crafted weights file (a manifest claiming a huge model) is refused before allocation; the page keeps generating',
+    async () => {
+      // The shipped digits file with its manifest edited: width 2^31 (wraps a 32-bit size) and a
+      // huge class embedding. Rust validates the manifest before building anything.
+      const good = readFileSync('dist/models/digits.wgan');
+      const len = good.readUInt32LE(8);
+      for (const [name, edit] of [
+        ['width', { width: 2 ** 31 }],
+        ['class_embed_dim', { label_mixing: 'concat', class_embed_dim: 1e9 }],
+      ]) {
+        const manifest = JSON.parse(good.subarray(12, 12 + len).toString('utf8'));
+        Object.assign(manifest.arch, edit);
+        const json = Buffer.from(JSON.stringify(manifest));
+        const header = Buffer.from(good.subarray(0, 12));
+        header.writeUInt32LE(json.length, 8);
+        const crafted = Buffer.concat([header, json, good.subarray(12 + len)]);
+        await page.setInputFiles('#weights-file', {
+          name: `crafted-${name}.wgan`,
+          mimeType: 'application/octet-stream',
+          buffer: crafted,
+        });
+        await page.waitForFunction(
+          (n) =>
+            document.getElementById('status').classList.contains('error') &&
+            document.getElementById('status').textContent.includes(n),
+          `crafted-${name}`,
+          { timeout: 60000 },
+        );
+        assert.match(await page.textContent('#status'), new RegExp(`refuses.*${name}`));
+        const s = await generateWith(page, 4);
+        assert.ok(s.std > 40, 'the previous model still generates');
+      }
+    },
+  );
   await check('selecting two cells enables interpolation, which draws a strip', async () => {
     const box = await page.locator('#samples').boundingBox();
     // The first cell is selected after each grid: clicking the last cell of the row adds it.
     assert.equal(await page.getAttribute('#samples', 'data-selected'), '0');
-    await page.mouse.click(box.x + box.width * 15 / 16, box.y + box.height / 16);
+    await page.mouse.click(box.x + (box.width * 15) / 16, box.y + box.height / 16);
     assert.equal(await page.getAttribute('#samples', 'data-selected'), '0,7');
     assert.ok(!(await page.isDisabled('#interpolate')), 'two cells enable the interpolation');
     await page.click('#interpolate');
-    await page.waitForFunction(() => /interpolated/.test(document.getElementById('status').textContent), null, { timeout: GENERATION_TIMEOUT });
+    await page.waitForFunction(
+      () => /interpolated/.test(document.getElementById('status').textContent),
+      null,
+      { timeout: GENERATION_TIMEOUT },
+    );
     const strip = await page.evaluate(() => {
       const c = document.getElementById('strip');
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let bright = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 128) bright += 1;
+      let bright = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 128) bright += 1;
       return bright / (d.length / 4);
     });
     assert.ok(strip > 0.02, `strip is blank (${strip})`);
@@ -165,8 +239,11 @@ async function webgpuChecks(server) {
       for (let i = 0; i < d.length; i += 4) spread += Math.abs(d[i] - d[i + 2]);
       return { width: c.width, redBlue: spread / (d.length / 4) };
     });
-    assert.equal(colour.width, 8 * 64, "the shipped faces model draws 64x64 faces");
-    assert.ok(colour.redBlue > 5, `faces have colour (skin: red above blue): ${JSON.stringify(colour)}`);
+    assert.equal(colour.width, 8 * 64, 'the shipped faces model draws 64x64 faces');
+    assert.ok(
+      colour.redBlue > 5,
+      `faces have colour (skin: red above blue): ${JSON.stringify(colour)}`,
+    );
     assert.ok(await page.isHidden('#digit-field'), 'no class picker for an unconditional model');
     await page.screenshot({ path: `${OUT}/page-faces.png`, fullPage: true });
   });
@@ -176,24 +253,38 @@ async function webgpuChecks(server) {
 // The words on the page: one plain sentence for the backend and one for the model, each with
 // its details one click away.
 async function wordChecks(page) {
-  await check('without WebGPU: the CPU draws the grid, and the backend line is one plain sentence', async () => {
-    await waitForGenerations(page, 1);
-    const s = await canvasStats(page);
-    assert.ok(s.std > 40, JSON.stringify(s));
-    const summary = (await page.textContent('#backend summary')).trim();
-    assert.match(summary, /^CPU — (this browser has no WebGPU|this browser's WebGPU found no usable GPU)$/, summary);
-    assert.equal(await page.getAttribute('#backend', 'data-backend'), 'cpu');
-    assert.equal(await page.getAttribute('body', 'data-module'), 'gen', 'the CPU path runs in the small generation module');
-    assert.ok(!(await page.isVisible('#backend details p')), 'details start closed');
-    await page.click('#backend summary');
-    const details = await page.textContent('#backend details p');
-    assert.match(details, /WebGPU was not used: /, details);
-    await page.click('#backend summary');
-    await page.screenshot({ path: `${OUT}/page-cpu.png`, fullPage: true });
-  });
+  await check(
+    'without WebGPU: the CPU draws the grid, and the backend line is one plain sentence',
+    async () => {
+      await waitForGenerations(page, 1);
+      const s = await canvasStats(page);
+      assert.ok(s.std > 40, JSON.stringify(s));
+      const summary = (await page.textContent('#backend summary')).trim();
+      assert.match(
+        summary,
+        /^CPU — (this browser has no WebGPU|this browser's WebGPU found no usable GPU)$/,
+        summary,
+      );
+      assert.equal(await page.getAttribute('#backend', 'data-backend'), 'cpu');
+      assert.equal(
+        await page.getAttribute('body', 'data-module'),
+        'gen',
+        'the CPU path runs in the small generation module',
+      );
+      assert.ok(!(await page.isVisible('#backend details p')), 'details start closed');
+      await page.click('#backend summary');
+      const details = await page.textContent('#backend details p');
+      assert.match(details, /WebGPU was not used: /, details);
+      await page.click('#backend summary');
+      await page.screenshot({ path: `${OUT}/page-cpu.png`, fullPage: true });
+    },
+  );
   await check('the model line is a sentence; the manifest is one click away', async () => {
     const summary = (await page.textContent('#about-model summary')).trim();
-    assert.equal(summary, 'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 15.3 (real data: 7.7)');
+    assert.equal(
+      summary,
+      'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 15.3 (real data: 7.7)',
+    );
     assert.ok(!/\/tmp|fid_floor/.test(summary), 'no paths or raw keys in the sentence');
     await page.click('#about-model summary');
     const raw = JSON.parse(await page.textContent('#about-model pre'));
@@ -206,7 +297,8 @@ async function wordChecks(page) {
     const ink = await page.evaluate(() => {
       const c = document.getElementById('focus');
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let bright = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 128) bright += 1;
+      let bright = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 128) bright += 1;
       return { bright: bright / (d.length / 4), width: c.width };
     });
     assert.equal(ink.width, 28);
@@ -217,52 +309,73 @@ async function wordChecks(page) {
 }
 
 async function keyboardChecks(page) {
-  await check('keyboard: Tab reaches the grid, arrows select, Enter then arrows pick a second cell', async () => {
-    await page.evaluate(() => document.activeElement && document.activeElement.blur());
-    await page.click('h1'); // start from the top of the page
-    let tabs = 0;
-    while (!(await page.evaluate(() => document.activeElement && document.activeElement.id === 'samples'))) {
-      await page.keyboard.press('Tab');
-      tabs += 1;
-      assert.ok(tabs <= 20, 'the grid is reachable with Tab');
-    }
-    const ring = await page.evaluate(() => {
-      const style = getComputedStyle(document.getElementById('samples'));
-      return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
-    });
-    assert.ok(ring.style !== 'none' && ring.width >= 2, `a visible focus ring: ${JSON.stringify(ring)}`);
-    const selected = () => page.getAttribute('#samples', 'data-selected');
-    assert.equal(await selected(), '0');
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowDown');
-    assert.equal(await selected(), '9', 'right then down: row 2, column 2');
-    await page.keyboard.press('ArrowLeft');
-    await page.keyboard.press('ArrowLeft'); // stops at the edge
-    assert.equal(await selected(), '8');
-    assert.match(await page.textContent('#grid-announce'), /Cell 9 selected \(row 2, column 1\)/);
-    assert.match(await page.textContent('#focus-caption'), /^Cell 9,/);
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowRight');
-    assert.equal(await selected(), '8,10');
-    assert.ok(!(await page.isDisabled('#interpolate')), 'two cells: interpolation enabled');
-    await page.keyboard.press('Escape');
-    assert.equal(await selected(), '10');
-    await page.screenshot({ path: `${OUT}/page-keyboard.png` });
-  });
+  await check(
+    'keyboard: Tab reaches the grid, arrows select, Enter then arrows pick a second cell',
+    async () => {
+      await page.evaluate(() => document.activeElement && document.activeElement.blur());
+      await page.click('h1'); // start from the top of the page
+      let tabs = 0;
+      while (
+        !(await page.evaluate(
+          () => document.activeElement && document.activeElement.id === 'samples',
+        ))
+      ) {
+        await page.keyboard.press('Tab');
+        tabs += 1;
+        assert.ok(tabs <= 20, 'the grid is reachable with Tab');
+      }
+      const ring = await page.evaluate(() => {
+        const style = getComputedStyle(document.getElementById('samples'));
+        return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+      });
+      assert.ok(
+        ring.style !== 'none' && ring.width >= 2,
+        `a visible focus ring: ${JSON.stringify(ring)}`,
+      );
+      const selected = () => page.getAttribute('#samples', 'data-selected');
+      assert.equal(await selected(), '0');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await selected(), '9', 'right then down: row 2, column 2');
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft'); // stops at the edge
+      assert.equal(await selected(), '8');
+      assert.match(await page.textContent('#grid-announce'), /Cell 9 selected \(row 2, column 1\)/);
+      assert.match(await page.textContent('#focus-caption'), /^Cell 9,/);
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await selected(), '8,10');
+      assert.ok(!(await page.isDisabled('#interpolate')), 'two cells: interpolation enabled');
+      await page.keyboard.press('Escape');
+      assert.equal(await selected(), '10');
+      await page.screenshot({ path: `${OUT}/page-keyboard.png` });
+    },
+  );
   await check('every control has a label and a hint', async () => {
     const problems = await page.evaluate(() => {
       const out = [];
       for (const el of document.querySelectorAll('button, select, input, canvas[tabindex]')) {
         if (el.type === 'file') continue; // opened by its button
-        const name = el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ').trim()) ||
+        const name =
+          el.getAttribute('aria-label') ||
+          (el.labels &&
+            [...el.labels]
+              .map((l) => l.textContent)
+              .join(' ')
+              .trim()) ||
           (el.tagName === 'BUTTON' && el.textContent.trim());
-        const hint = el.getAttribute('aria-describedby') || el.title || (el.labels && [...el.labels].some((l) => l.title)) ||
-          el.closest('fieldset')?.querySelector('.hint') || el.closest('[role=tablist]');
+        const hint =
+          el.getAttribute('aria-describedby') ||
+          el.title ||
+          (el.labels && [...el.labels].some((l) => l.title)) ||
+          el.closest('fieldset')?.querySelector('.hint') ||
+          el.closest('[role=tablist]');
         if (!name) out.push(`${el.id || el.outerHTML.slice(0, 60)}: no label`);
         if (!hint) out.push(`${el.id || el.outerHTML.slice(0, 60)}: no hint`);
         for (const id of (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)) {
-          if (!document.getElementById(id)) out.push(`${el.id}: aria-describedby names a missing #${id}`);
+          if (!document.getElementById(id))
+            out.push(`${el.id}: aria-describedby names a missing #${id}`);
         }
       }
       return out;
@@ -281,28 +394,48 @@ async function keyboardChecks(page) {
 
 // No sideways scrolling on a 390 px phone, nor on a wide screen, in either view.
 async function layoutChecks(browser, server) {
-  for (const [width, height] of [[390, 844], [1280, 900]]) {
-    await check(`layout: no horizontal scroll at ${width} px, in both views, light and dark`, async () => {
-      for (const colorScheme of ['light', 'dark']) {
-        const page = await browser.newPage({ viewport: { width, height }, colorScheme });
-        echoErrors(page);
-        await page.goto(server.url + 'index.html#model=digits&seed=7');
-        await waitForGenerations(page, 1);
-        for (const view of ['generate', 'train']) {
-          await page.click(`#tab-${view}`);
-          const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-          assert.ok(m.scroll <= m.client, `${view} view, ${colorScheme}: ${m.scroll} px of content in ${m.client} px`);
+  for (const [width, height] of [
+    [390, 844],
+    [1280, 900],
+  ]) {
+    await check(
+      `layout: no horizontal scroll at ${width} px, in both views, light and dark`,
+      async () => {
+        for (const colorScheme of ['light', 'dark']) {
+          const page = await browser.newPage({ viewport: { width, height }, colorScheme });
+          echoErrors(page);
+          await page.goto(server.url + 'index.html#model=digits&seed=7');
+          await waitForGenerations(page, 1);
+          for (const view of ['generate', 'train']) {
+            await page.click(`#tab-${view}`);
+            const m = await page.evaluate(() => ({
+              scroll: document.documentElement.scrollWidth,
+              client: document.documentElement.clientWidth,
+            }));
+            assert.ok(
+              m.scroll <= m.client,
+              `${view} view, ${colorScheme}: ${m.scroll} px of content in ${m.client} px`,
+            );
+          }
+          await page.click('#tab-generate');
+          const grid = await page.evaluate(
+            () => document.getElementById('samples').getBoundingClientRect().width,
+          );
+          assert.ok(
+            grid >= Math.min(width - 60, 560),
+            `the grid is large: ${grid} px wide at ${width} px`,
+          );
+          const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+          const [r, g, b] = bg.match(/\d+/g).map(Number);
+          const luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+          assert.ok(
+            colorScheme === 'dark' ? luminance < 0.2 : luminance > 0.8,
+            `${colorScheme} background: ${bg}`,
+          );
+          await page.close();
         }
-        await page.click('#tab-generate');
-        const grid = await page.evaluate(() => document.getElementById('samples').getBoundingClientRect().width);
-        assert.ok(grid >= Math.min(width - 60, 560), `the grid is large: ${grid} px wide at ${width} px`);
-        const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-        const [r, g, b] = bg.match(/\d+/g).map(Number);
-        const luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
-        assert.ok(colorScheme === 'dark' ? luminance < 0.2 : luminance > 0.8, `${colorScheme} background: ${bg}`);
-        await page.close();
-      }
-    });
+      },
+    );
   }
 }
 
@@ -311,95 +444,166 @@ async function layoutChecks(browser, server) {
 // A profile on disk, as a person's browser has (an incognito context keeps Cache Storage in
 // memory; it was gone between two pages in 2 runs of 6).
 async function cacheChecks(server) {
-  await check(`a second visit is served from the browser's cache (under ${SECOND_VISIT_MAX_BYTES} bytes)`, async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'webgan-profile-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: BASE_ARGS });
-    const visit = async () => {
-      const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Network.enable');
-      // Bytes on the wire per file, headers included: the total when the request finishes,
-      // else what had arrived with its response (a request the page dropped).
-      const names = new Map();
-      const bytes = new Map();
-      cdp.on('Network.requestWillBeSent', (e) => names.set(e.requestId, e.request.url.replace(server.url, '')));
-      cdp.on('Network.responseReceived', (e) => bytes.set(e.requestId, Math.max(bytes.get(e.requestId) || 0, e.response.encodedDataLength)));
-      cdp.on('Network.loadingFinished', (e) => bytes.set(e.requestId, e.encodedDataLength));
-      const seen = {
-        get files() { return Object.fromEntries([...bytes].map(([id, n]) => [names.get(id), n])); },
-        get bytes() { return [...bytes.values()].reduce((a, b) => a + b, 0); },
-        get requests() { return bytes.size; },
-      };
-      await page.goto(server.url + 'index.html#model=digits&seed=3');
-      await waitForGenerations(page, 1);
-      // The module and the weights go to the Cache API while they stream in; storing 37 MB
-      // can outlast the first grid by a moment. A person stays longer than that: wait for it.
-      // (A loop in the page: waitForFunction would take the predicate's promise for "true".)
-      await page.evaluate(async () => {
-        for (let tries = 0; tries < 600; tries++) {
-          const cache = await caches.open('webgan-v1');
-          if ((await cache.match('pkg-gen/webgan_bg.wasm')) && (await cache.match('models/digits.wgan'))) return;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error('the module and the weights were not in the Cache API 60 s after the first grid');
+  await check(
+    `a second visit is served from the browser's cache (under ${SECOND_VISIT_MAX_BYTES} bytes)`,
+    async () => {
+      const profile = mkdtempSync(join(tmpdir(), 'webgan-profile-'));
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+        args: BASE_ARGS,
       });
-      await page.close();
-      return { files: seen.files, bytes: seen.bytes, requests: seen.requests };
-    };
-    const first = await visit();
-    const second = await visit();
-    console.log(`  first visit: ${first.requests} requests, ${first.bytes} bytes; second: ${second.requests} requests, ${second.bytes} bytes`);
-    console.log(`  second visit, bytes per file: ${JSON.stringify(second.files)}`);
-    assert.ok(first.bytes > 1_000_000, `the first visit downloads the module and the model (${first.bytes} bytes)`);
-    assert.ok(second.bytes < SECOND_VISIT_MAX_BYTES, `second visit: ${second.bytes} bytes (${JSON.stringify(second.files)})`);
-    assert.ok(first.files['pkg-gen/webgan_bg.wasm'] > 200_000, 'the first visit downloads the generation module');
-    // The CPU path's first grid needs neither the full module (WebGPU, training) nor faces.
-    for (const never of ['pkg/webgan_bg.wasm', 'pkg/webgan.js', 'models/faces.wgan']) {
-      assert.ok(!(never in first.files), `${never} is not loaded before it is needed (${JSON.stringify(first.files)})`);
-    }
-    const wasm = second.files['pkg-gen/webgan_bg.wasm'] ?? 0;
-    assert.ok(wasm < 1000, `the module is not downloaded again (${wasm} bytes on the second visit)`);
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+      const visit = async () => {
+        const page = await context.newPage();
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.enable');
+        // Bytes on the wire per file, headers included: the total when the request finishes,
+        // else what had arrived with its response (a request the page dropped).
+        const names = new Map();
+        const bytes = new Map();
+        cdp.on('Network.requestWillBeSent', (e) =>
+          names.set(e.requestId, e.request.url.replace(server.url, '')),
+        );
+        cdp.on('Network.responseReceived', (e) =>
+          bytes.set(
+            e.requestId,
+            Math.max(bytes.get(e.requestId) || 0, e.response.encodedDataLength),
+          ),
+        );
+        cdp.on('Network.loadingFinished', (e) => bytes.set(e.requestId, e.encodedDataLength));
+        const seen = {
+          get files() {
+            return Object.fromEntries([...bytes].map(([id, n]) => [names.get(id), n]));
+          },
+          get bytes() {
+            return [...bytes.values()].reduce((a, b) => a + b, 0);
+          },
+          get requests() {
+            return bytes.size;
+          },
+        };
+        await page.goto(server.url + 'index.html#model=digits&seed=3');
+        await waitForGenerations(page, 1);
+        // The module and the weights go to the Cache API while they stream in; storing 37 MB
+        // can outlast the first grid by a moment. A person stays longer than that: wait for it.
+        // (A loop in the page: waitForFunction would take the predicate's promise for "true".)
+        await page.evaluate(async () => {
+          for (let tries = 0; tries < 600; tries++) {
+            const cache = await caches.open('webgan-v1');
+            if (
+              (await cache.match('pkg-gen/webgan_bg.wasm')) &&
+              (await cache.match('models/digits.wgan'))
+            )
+              return;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          throw new Error(
+            'the module and the weights were not in the Cache API 60 s after the first grid',
+          );
+        });
+        await page.close();
+        return { files: seen.files, bytes: seen.bytes, requests: seen.requests };
+      };
+      const first = await visit();
+      const second = await visit();
+      console.log(
+        `  first visit: ${first.requests} requests, ${first.bytes} bytes; second: ${second.requests} requests, ${second.bytes} bytes`,
+      );
+      console.log(`  second visit, bytes per file: ${JSON.stringify(second.files)}`);
+      assert.ok(
+        first.bytes > 1_000_000,
+        `the first visit downloads the module and the model (${first.bytes} bytes)`,
+      );
+      assert.ok(
+        second.bytes < SECOND_VISIT_MAX_BYTES,
+        `second visit: ${second.bytes} bytes (${JSON.stringify(second.files)})`,
+      );
+      assert.ok(
+        first.files['pkg-gen/webgan_bg.wasm'] > 200_000,
+        'the first visit downloads the generation module',
+      );
+      // The CPU path's first grid needs neither the full module (WebGPU, training) nor faces.
+      for (const never of ['pkg/webgan_bg.wasm', 'pkg/webgan.js', 'models/faces.wgan']) {
+        assert.ok(
+          !(never in first.files),
+          `${never} is not loaded before it is needed (${JSON.stringify(first.files)})`,
+        );
+      }
+      const wasm = second.files['pkg-gen/webgan_bg.wasm'] ?? 0;
+      assert.ok(
+        wasm < 1000,
+        `the module is not downloaded again (${wasm} bytes on the second visit)`,
+      );
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  );
 }
 
 // The server the demo uses (scripts/serve.mjs): types, isolation headers, revalidation.
 async function serverChecks(server) {
-  await check('the server: MIME types, COOP/COEP, ETag and 304, nothing outside dist/', async () => {
-    const wasm = await fetch(server.url + 'pkg/webgan_bg.wasm');
-    assert.equal(wasm.status, 200);
-    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
-    assert.equal(wasm.headers.get('cross-origin-opener-policy'), 'same-origin');
-    assert.equal(wasm.headers.get('cross-origin-embedder-policy'), 'require-corp');
-    assert.equal(wasm.headers.get('cache-control'), 'no-cache');
-    const etag = wasm.headers.get('etag');
-    assert.match(etag, /^"[\w-]{22}"$/);
-    await wasm.arrayBuffer();
-    // Code goes gzipped to a client that accepts it (node's fetch does), as-is to one that does not.
-    assert.equal(wasm.headers.get('content-encoding'), 'gzip');
-    const plain = await new Promise((ok, fail) => get(server.url + 'pkg/webgan_bg.wasm', { headers: { 'accept-encoding': 'identity' } }, (r) => { r.resume(); ok(r.headers); }).on('error', fail));
-    assert.equal(plain['content-encoding'], undefined);
-    assert.ok(Number(plain['content-length']) > 1_000_000, 'the plain module');
-    const again = await fetch(server.url + 'pkg/webgan_bg.wasm', { headers: { 'if-none-match': etag } });
-    assert.equal(again.status, 304);
-    assert.equal((await again.arrayBuffer()).byteLength, 0);
-    const since = await fetch(server.url + 'index.html', { headers: { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() } });
-    assert.equal(since.status, 304);
-    for (const [path, type] of [['', 'text/html; charset=utf-8'], ['app.js', 'text/javascript; charset=utf-8'],
-      ['style.css', 'text/css; charset=utf-8'], ['models/digits.wgan', 'application/octet-stream']]) {
-      const r = await fetch(server.url + path, { method: 'HEAD' });
-      assert.equal(r.status, 200, path);
-      assert.equal(r.headers.get('content-type'), type, path);
-    }
-    // Raw paths (fetch would normalise the dots away); dist/'s parent holds a package.json.
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/nothing-here.js']) {
-      const status = await new Promise((ok, fail) => get(server.url + 'x', { path }, (r) => { r.resume(); ok(r.statusCode); }).on('error', fail));
-      assert.equal(status, 404, `${path} gives ${status}`);
-    }
-    assert.equal((await fetch(server.url, { method: 'POST' })).status, 405);
-  });
+  await check(
+    'the server: MIME types, COOP/COEP, ETag and 304, nothing outside dist/',
+    async () => {
+      const wasm = await fetch(server.url + 'pkg/webgan_bg.wasm');
+      assert.equal(wasm.status, 200);
+      assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+      assert.equal(wasm.headers.get('cross-origin-opener-policy'), 'same-origin');
+      assert.equal(wasm.headers.get('cross-origin-embedder-policy'), 'require-corp');
+      assert.equal(wasm.headers.get('cache-control'), 'no-cache');
+      const etag = wasm.headers.get('etag');
+      assert.match(etag, /^"[\w-]{22}"$/);
+      await wasm.arrayBuffer();
+      // Code goes gzipped to a client that accepts it (node's fetch does), as-is to one that does not.
+      assert.equal(wasm.headers.get('content-encoding'), 'gzip');
+      const plain = await new Promise((ok, fail) =>
+        get(
+          server.url + 'pkg/webgan_bg.wasm',
+          { headers: { 'accept-encoding': 'identity' } },
+          (r) => {
+            r.resume();
+            ok(r.headers);
+          },
+        ).on('error', fail),
+      );
+      assert.equal(plain['content-encoding'], undefined);
+      assert.ok(Number(plain['content-length']) > 1_000_000, 'the plain module');
+      const again = await fetch(server.url + 'pkg/webgan_bg.wasm', {
+        headers: { 'if-none-match': etag },
+      });
+      assert.equal(again.status, 304);
+      assert.equal((await again.arrayBuffer()).byteLength, 0);
+      const since = await fetch(server.url + 'index.html', {
+        headers: { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() },
+      });
+      assert.equal(since.status, 304);
+      for (const [path, type] of [
+        ['', 'text/html; charset=utf-8'],
+        ['app.js', 'text/javascript; charset=utf-8'],
+        ['style.css', 'text/css; charset=utf-8'],
+        ['models/digits.wgan', 'application/octet-stream'],
+      ]) {
+        const r = await fetch(server.url + path, { method: 'HEAD' });
+        assert.equal(r.status, 200, path);
+        assert.equal(r.headers.get('content-type'), type, path);
+      }
+      // Raw paths (fetch would normalise the dots away); dist/'s parent holds a package.json.
+      for (const path of [
+        '/../package.json',
+        '/%2e%2e/package.json',
+        '/..%2fpackage.json',
+        '/nothing-here.js',
+      ]) {
+        const status = await new Promise((ok, fail) =>
+          get(server.url + 'x', { path }, (r) => {
+            r.resume();
+            ok(r.statusCode);
+          }).on('error', fail),
+        );
+        assert.equal(status, 404, `${path} gives ${status}`);
+      }
+      assert.equal((await fetch(server.url, { method: 'POST' })).status, 405);
+    },
+  );
 }
 
 async function cpuChecks(server) {

@@ -6,7 +6,10 @@ import { serve } from './serve.mjs';
 import { launch, echoErrors, waitForGenerations } from './harness.mjs';
 
 const OUT = process.env.SCREENSHOTS_OUT || 'docs';
-const SIZES = [[390, 844], [1280, 860]];
+const SIZES = [
+  [390, 844],
+  [1280, 860],
+];
 
 const server = await serve('dist');
 const browser = await launch(chromium, false);
@@ -19,7 +22,7 @@ try {
       await waitForGenerations(page, 1);
       // A second cell selected, as a person exploring would have it.
       const box = await page.locator('#samples').boundingBox();
-      await page.mouse.click(box.x + box.width * 5.5 / 8, box.y + box.height * 2.5 / 8);
+      await page.mouse.click(box.x + (box.width * 5.5) / 8, box.y + (box.height * 2.5) / 8);
       const path = `${OUT}/page-${width}-${colorScheme}.png`;
       await page.screenshot({ path }); // the first screen, as a person sees it
       console.log(`wrote ${path}`);

@@ -22,19 +22,46 @@ try {
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   const threads = env('BENCH_THREADS', cores);
   const runs = await runCpuWorker(page, server.url, {
-    runs: [{ kind: 'full', threads: 1 }, { kind: 'threads', threads }], genRounds: GEN_ROUNDS, trainSteps: STEPS, warmup: WARMUP,
+    runs: [
+      { kind: 'full', threads: 1 },
+      { kind: 'threads', threads },
+    ],
+    genRounds: GEN_ROUNDS,
+    trainSteps: STEPS,
+    warmup: WARMUP,
   });
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
   const rows = runs.map((r) => ({
-    threads: r.threads, description: r.description,
-    generate64Ms: median(r.genMs.slice(1)), trainStepsPerS: (1000 * STEPS) / r.trainMs,
+    threads: r.threads,
+    description: r.description,
+    generate64Ms: median(r.genMs.slice(1)),
+    trainStepsPerS: (1000 * STEPS) / r.trainMs,
   }));
   const [one, many] = rows;
-  console.log(`headless Chromium, ${cores} cores (navigator.hardwareConcurrency); digits, batch 64`);
+  console.log(
+    `headless Chromium, ${cores} cores (navigator.hardwareConcurrency); digits, batch 64`,
+  );
   console.log('threads | 64 digits (median ms) | training steps/s');
-  for (const r of rows) console.log(`${String(r.threads).padStart(7)} | ${r.generate64Ms.toFixed(1).padStart(21)} | ${r.trainStepsPerS.toFixed(2).padStart(16)}`);
-  console.log(`speed-up with ${many.threads} threads: generation ${(one.generate64Ms / many.generate64Ms).toFixed(2)}x, training ${(many.trainStepsPerS / one.trainStepsPerS).toFixed(2)}x`);
-  console.log(JSON.stringify({ bench: 'cpu-threads', cores, steps: STEPS, warmup: WARMUP, genRounds: GEN_ROUNDS, rows }));
+  for (const r of rows)
+    console.log(
+      `${String(r.threads).padStart(7)} | ${r.generate64Ms.toFixed(1).padStart(21)} | ${r.trainStepsPerS.toFixed(2).padStart(16)}`,
+    );
+  console.log(
+    `speed-up with ${many.threads} threads: generation ${(one.generate64Ms / many.generate64Ms).toFixed(2)}x, training ${(many.trainStepsPerS / one.trainStepsPerS).toFixed(2)}x`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'cpu-threads',
+      cores,
+      steps: STEPS,
+      warmup: WARMUP,
+      genRounds: GEN_ROUNDS,
+      rows,
+    }),
+  );
 } finally {
   await browser.close();
   server.close();

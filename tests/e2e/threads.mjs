@@ -24,64 +24,108 @@ async function openTrainView(browser, server) {
   await page.goto(server.url + 'index.html');
   await page.click('#tab-train');
   await page.selectOption('#train-backend-choice', 'cpu');
-  await page.waitForFunction(() => window.webganTrain.backend && !window.webganTrain.backend.isGpu, null, { timeout: SLOW });
+  await page.waitForFunction(
+    () => window.webganTrain.backend && !window.webganTrain.backend.isGpu,
+    null,
+    { timeout: SLOW },
+  );
   return page;
 }
 
 const backendText = (page) => page.textContent('#train-backend');
-const steps = (page) => page.evaluate(() => Number(document.getElementById('train-steps').textContent));
+const steps = (page) =>
+  page.evaluate(() => Number(document.getElementById('train-steps').textContent));
 
 const browser = await launch(chromium);
 const isolated = await serve('dist');
 const plain = await serve('dist', { isolated: false });
 try {
-  await check('the threaded build computes what the single-threaded one does (generation and two training steps)', async () => {
-    const page = await browser.newPage();
-    echoErrors(page);
-    await page.goto(isolated.url + 'index.html');
-    assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'the test server isolates the page');
-    const [one, two] = await runCpuWorker(page, isolated.url, {
-      runs: [{ kind: 'full', threads: 1 }, { kind: 'threads', threads: 2 }], genRounds: 1, trainSteps: 2, warmup: 0,
-    });
-    assert.equal(one.threads, 1);
-    assert.equal(two.threads, 2, `the pool runs 2 threads: ${two.description}`);
-    assert.match(two.description, /2 threads/);
-    assert.equal(one.images.length, 64 * 28 * 28);
-    const images = maxDiff(one.images, two.images);
-    assert.ok(images <= TOLERANCE.images, `64 digits differ by up to ${images}`);
-    for (const key of ['d_loss', 'g_loss']) {
-      const rel = Math.abs(one.stats[key] - two.stats[key]) / Math.max(1e-6, Math.abs(one.stats[key]));
-      assert.ok(rel <= TOLERANCE.loss, `${key}: ${one.stats[key]} vs ${two.stats[key]}`);
-    }
-    const samples = maxDiff(one.samples, two.samples);
-    assert.ok(samples <= TOLERANCE.samples, `the watched samples differ by up to ${samples}`);
-    console.log(`  differences: images ${images.toExponential(2)}, samples ${samples.toExponential(2)}; ` +
-      `d_loss ${one.stats.d_loss} vs ${two.stats.d_loss}`);
-    await page.close();
-  });
+  await check(
+    'the threaded build computes what the single-threaded one does (generation and two training steps)',
+    async () => {
+      const page = await browser.newPage();
+      echoErrors(page);
+      await page.goto(isolated.url + 'index.html');
+      assert.equal(
+        await page.evaluate(() => self.crossOriginIsolated),
+        true,
+        'the test server isolates the page',
+      );
+      const [one, two] = await runCpuWorker(page, isolated.url, {
+        runs: [
+          { kind: 'full', threads: 1 },
+          { kind: 'threads', threads: 2 },
+        ],
+        genRounds: 1,
+        trainSteps: 2,
+        warmup: 0,
+      });
+      assert.equal(one.threads, 1);
+      assert.equal(two.threads, 2, `the pool runs 2 threads: ${two.description}`);
+      assert.match(two.description, /2 threads/);
+      assert.equal(one.images.length, 64 * 28 * 28);
+      const images = maxDiff(one.images, two.images);
+      assert.ok(images <= TOLERANCE.images, `64 digits differ by up to ${images}`);
+      for (const key of ['d_loss', 'g_loss']) {
+        const rel =
+          Math.abs(one.stats[key] - two.stats[key]) / Math.max(1e-6, Math.abs(one.stats[key]));
+        assert.ok(rel <= TOLERANCE.loss, `${key}: ${one.stats[key]} vs ${two.stats[key]}`);
+      }
+      const samples = maxDiff(one.samples, two.samples);
+      assert.ok(samples <= TOLERANCE.samples, `the watched samples differ by up to ${samples}`);
+      console.log(
+        `  differences: images ${images.toExponential(2)}, samples ${samples.toExponential(2)}; ` +
+          `d_loss ${one.stats.d_loss} vs ${two.stats.d_loss}`,
+      );
+      await page.close();
+    },
+  );
 
-  await check('an isolated page trains on the threaded build and says how many threads', async () => {
-    const page = await openTrainView(browser, isolated);
-    const text = await backendText(page);
-    assert.match(text, /2 threads/, text);
-    assert.match(text, /one per core/, text);
-    await page.selectOption('#train-dataset', 'ring');
-    await page.click('#train-step');
-    await page.waitForFunction(() => Number(document.getElementById('train-steps').textContent) >= 1, null, { timeout: SLOW });
-    // The shared memory's size is shown too (a SharedArrayBuffer, not an ArrayBuffer).
-    const memory = await page.textContent('#train-memory');
-    assert.match(memory, /^[1-9][\d.]* MiB$/, `wasm memory shown as "${memory}"`);
-    // A new thread setting moves the run to a new worker, its step kept.
-    await page.click('#train-step');
-    await page.waitForFunction(() => Number(document.getElementById('train-steps').textContent) >= 2, null, { timeout: SLOW });
-    await page.selectOption('#train-threads', '1');
-    await page.waitForFunction(() => /one thread, as set/.test(document.getElementById('train-backend').textContent), null, { timeout: SLOW });
-    await page.waitForFunction(() => /moved to 1 CPU thread/.test(document.getElementById('train-status').textContent), null, { timeout: SLOW });
-    assert.equal(await steps(page), 2, 'the moved run kept its step');
-    await page.click('#train-step');
-    await page.waitForFunction(() => Number(document.getElementById('train-steps').textContent) >= 3, null, { timeout: SLOW });
-    await page.close();
-  });
+  await check(
+    'an isolated page trains on the threaded build and says how many threads',
+    async () => {
+      const page = await openTrainView(browser, isolated);
+      const text = await backendText(page);
+      assert.match(text, /2 threads/, text);
+      assert.match(text, /one per core/, text);
+      await page.selectOption('#train-dataset', 'ring');
+      await page.click('#train-step');
+      await page.waitForFunction(
+        () => Number(document.getElementById('train-steps').textContent) >= 1,
+        null,
+        { timeout: SLOW },
+      );
+      // The shared memory's size is shown too (a SharedArrayBuffer, not an ArrayBuffer).
+      const memory = await page.textContent('#train-memory');
+      assert.match(memory, /^[1-9][\d.]* MiB$/, `wasm memory shown as "${memory}"`);
+      // A new thread setting moves the run to a new worker, its step kept.
+      await page.click('#train-step');
+      await page.waitForFunction(
+        () => Number(document.getElementById('train-steps').textContent) >= 2,
+        null,
+        { timeout: SLOW },
+      );
+      await page.selectOption('#train-threads', '1');
+      await page.waitForFunction(
+        () => /one thread, as set/.test(document.getElementById('train-backend').textContent),
+        null,
+        { timeout: SLOW },
+      );
+      await page.waitForFunction(
+        () => /moved to 1 CPU thread/.test(document.getElementById('train-status').textContent),
+        null,
+        { timeout: SLOW },
+      );
+      assert.equal(await steps(page), 2, 'the moved run kept its step');
+      await page.click('#train-step');
+      await page.waitForFunction(
+        () => Number(document.getElementById('train-steps').textContent) >= 3,
+        null,
+        { timeout: SLOW },
+      );
+      await page.close();
+    },
+  );
 
   await check('a page served without COOP/COEP trains on one thread and says why', async () => {
     const page = await openTrainView(browser, plain);
@@ -91,7 +135,11 @@ try {
     assert.match(text, /not cross-origin isolated/, text);
     await page.selectOption('#train-dataset', 'ring');
     await page.click('#train-step');
-    await page.waitForFunction(() => Number(document.getElementById('train-steps').textContent) >= 1, null, { timeout: SLOW });
+    await page.waitForFunction(
+      () => Number(document.getElementById('train-steps').textContent) >= 1,
+      null,
+      { timeout: SLOW },
+    );
     await page.close();
   });
 } finally {

@@ -24,32 +24,57 @@ const HOUR = 60 * 60 * 1000;
 
 function cases(backend) {
   return [
-    { name: 'digits DCGAN b64', dataset: 'digits', batch: '64', steps: Number(env('BENCH_DIGITS_STEPS', 25)) },
-    { name: 'ring MLP (default b256)', dataset: 'ring', batch: '', steps: Number(env('BENCH_RING_STEPS', backend === 'cpu' ? 300 : 25)) },
+    {
+      name: 'digits DCGAN b64',
+      dataset: 'digits',
+      batch: '64',
+      steps: Number(env('BENCH_DIGITS_STEPS', 25)),
+    },
+    {
+      name: 'ring MLP (default b256)',
+      dataset: 'ring',
+      batch: '',
+      steps: Number(env('BENCH_RING_STEPS', backend === 'cpu' ? 300 : 25)),
+    },
   ];
 }
 
 async function openTrainView(server, backend) {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: backend === 'webgpu' ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: backend === 'webgpu' ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS,
+  });
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('  [page exception]', e.message));
   await page.goto(server.url + 'index.html');
   // The Generate view draws its first grid on load: let it finish so it does not share the CPU.
-  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: HOUR });
+  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, {
+    timeout: HOUR,
+  });
   await page.click('#tab-train');
   await page.selectOption('#train-backend-choice', backend);
-  await page.waitForFunction((b) => window.webganTrain.backend && window.webganTrain.backend.isGpu === (b === 'webgpu'), backend, { timeout: HOUR });
+  await page.waitForFunction(
+    (b) => window.webganTrain.backend && window.webganTrain.backend.isGpu === (b === 'webgpu'),
+    backend,
+    { timeout: HOUR },
+  );
   return { browser, page, description: await page.textContent('#train-backend') };
 }
 
 const stats = (page) => page.evaluate(() => window.webganTrain.stats);
 async function statsAt(page, step) {
-  await page.waitForFunction((n) => {
-    if (document.getElementById('train-status').classList.contains('error')) return true;
-    const s = window.webganTrain.stats;
-    return s && s.step >= n;
-  }, step, { timeout: HOUR, polling: 50 });
-  if (await page.evaluate(() => document.getElementById('train-status').classList.contains('error'))) {
+  await page.waitForFunction(
+    (n) => {
+      if (document.getElementById('train-status').classList.contains('error')) return true;
+      const s = window.webganTrain.stats;
+      return s && s.step >= n;
+    },
+    step,
+    { timeout: HOUR, polling: 50 },
+  );
+  if (
+    await page.evaluate(() => document.getElementById('train-status').classList.contains('error'))
+  ) {
     throw new Error(await page.textContent('#train-status'));
   }
   return stats(page);
@@ -70,7 +95,12 @@ async function speed(page, c) {
   const b = await statsAt(page, a.step + c.steps);
   await page.click('#train-pause');
   const stepsPerS = (1000 * (b.step - a.step)) / (b.at - a.at);
-  return { steps_per_s: Number(stepsPerS.toFixed(3)), ms_per_step: Number((1000 / stepsPerS).toFixed(1)), measured_steps: b.step - a.step, from_step: a.step };
+  return {
+    steps_per_s: Number(stepsPerS.toFixed(3)),
+    ms_per_step: Number((1000 / stepsPerS).toFixed(1)),
+    measured_steps: b.step - a.step,
+    from_step: a.step,
+  };
 }
 
 async function memory(page) {
@@ -83,7 +113,13 @@ async function memory(page) {
     last = await stats(page);
   }
   await page.click('#train-pause');
-  return { step_a: first.step, bytes_a: first.memory, step_b: last.step, bytes_b: last.memory, reached_target: last.step >= MEMORY_STEPS[1] };
+  return {
+    step_a: first.step,
+    bytes_a: first.memory,
+    step_b: last.step,
+    bytes_b: last.memory,
+    reached_target: last.step >= MEMORY_STEPS[1],
+  };
 }
 
 const server = await serve('dist');
@@ -109,10 +145,21 @@ try {
 const mib = (b) => (b / 2 ** 20).toFixed(1);
 console.log('backend  case                       steps/s   ms/step   measured');
 for (const r of rows.filter((r) => r.kind === 'speed')) {
-  console.log(`${r.backend.padEnd(8)} ${r.case.padEnd(26)} ${String(r.steps_per_s).padStart(7)} ${String(r.ms_per_step).padStart(9)}   steps ${r.from_step}-${r.from_step + r.measured_steps}`);
+  console.log(
+    `${r.backend.padEnd(8)} ${r.case.padEnd(26)} ${String(r.steps_per_s).padStart(7)} ${String(r.ms_per_step).padStart(9)}   steps ${r.from_step}-${r.from_step + r.measured_steps}`,
+  );
 }
 console.log('backend  wasm memory (ring)');
 for (const r of rows.filter((r) => r.kind === 'memory')) {
-  console.log(`${r.backend.padEnd(8)} step ${r.step_a}: ${mib(r.bytes_a)} MiB; step ${r.step_b}: ${mib(r.bytes_b)} MiB${r.reached_target ? '' : ` (time budget reached before step ${MEMORY_STEPS[1]})`}`);
+  console.log(
+    `${r.backend.padEnd(8)} step ${r.step_a}: ${mib(r.bytes_a)} MiB; step ${r.step_b}: ${mib(r.bytes_b)} MiB${r.reached_target ? '' : ` (time budget reached before step ${MEMORY_STEPS[1]})`}`,
+  );
 }
-for (const r of rows) console.log(JSON.stringify({ bench: r.kind === 'speed' ? 'train-speed' : 'train-memory', ...r, kind: undefined }));
+for (const r of rows)
+  console.log(
+    JSON.stringify({
+      bench: r.kind === 'speed' ? 'train-speed' : 'train-memory',
+      ...r,
+      kind: undefined,
+    }),
+  );

@@ -27,49 +27,84 @@ async function openTrainView(server, webgpu) {
     args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
   });
   const page = await browser.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') console.log('  [page error]', m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log('  [page error]', m.text());
+  });
   page.on('pageerror', (e) => console.log('  [page exception]', e.message));
   // Every file the page and its workers ask for, in order.
   const requests = [];
   page.on('request', (r) => requests.push(r.url().replace(server.url, '')));
   await page.goto(server.url + 'index.html');
-  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: SLOW });
+  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, {
+    timeout: SLOW,
+  });
   const beforeTrain = requests.length;
   await page.click('#tab-train');
-  await page.waitForFunction(() => window.webganTrain && window.webganTrain.backend, null, { timeout: SLOW });
+  await page.waitForFunction(() => window.webganTrain && window.webganTrain.backend, null, {
+    timeout: SLOW,
+  });
   // The Generate view's first grid (auto: the CPU here) needs only the generation module; the
   // Train view's worker loads the full one when the view opens.
-  await check(`the training module is loaded when the Train view opens, not before (${webgpu ? 'WebGPU' : 'CPU'} browser)`, async () => {
-    const early = requests.slice(0, beforeTrain);
-    assert.ok(early.includes('pkg-gen/webgan_bg.wasm'), `the first grid used the generation module: ${early}`);
-    assert.ok(!early.some((u) => u.startsWith('pkg/')), `no full module before the Train view: ${early}`);
-    // Which one: the full module for WebGPU or one CPU thread, the threaded build for more
-    // (tests/e2e/threads.mjs); both start on the CPU here (auto, SwiftShader).
-    const later = requests.slice(beforeTrain);
-    assert.ok(later.includes('pkg/webgan_bg.wasm') || later.includes('pkg-threads/webgan_bg.wasm'), `the Train view loaded a training module: ${later}`);
-  });
+  await check(
+    `the training module is loaded when the Train view opens, not before (${webgpu ? 'WebGPU' : 'CPU'} browser)`,
+    async () => {
+      const early = requests.slice(0, beforeTrain);
+      assert.ok(
+        early.includes('pkg-gen/webgan_bg.wasm'),
+        `the first grid used the generation module: ${early}`,
+      );
+      assert.ok(
+        !early.some((u) => u.startsWith('pkg/')),
+        `no full module before the Train view: ${early}`,
+      );
+      // Which one: the full module for WebGPU or one CPU thread, the threaded build for more
+      // (tests/e2e/threads.mjs); both start on the CPU here (auto, SwiftShader).
+      const later = requests.slice(beforeTrain);
+      assert.ok(
+        later.includes('pkg/webgan_bg.wasm') || later.includes('pkg-threads/webgan_bg.wasm'),
+        `the Train view loaded a training module: ${later}`,
+      );
+    },
+  );
   return { browser, page };
 }
 
 /// "auto" trains on the CPU where the adapter is software (SwiftShader, as here): the WebGPU
 /// group asks for WebGPU explicitly.
 async function chooseWebGpu(page) {
-  assert.match(await page.textContent('#train-backend summary'), /^CPU \((one thread|\d+ threads)\) — WebGPU here is a slow software emulation/);
+  assert.match(
+    await page.textContent('#train-backend summary'),
+    /^CPU \((one thread|\d+ threads)\) — WebGPU here is a slow software emulation/,
+  );
   assert.match(await page.textContent('#train-backend'), /software emulation \(SwiftShader\)/);
   await page.selectOption('#train-backend-choice', 'webgpu');
-  await page.waitForFunction(() => /^WebGPU/.test(document.querySelector('#train-backend summary')?.textContent || ''), null, { timeout: SLOW });
+  await page.waitForFunction(
+    () => /^WebGPU/.test(document.querySelector('#train-backend summary')?.textContent || ''),
+    null,
+    { timeout: SLOW },
+  );
 }
 
-const steps = (page) => page.evaluate(() => Number(document.getElementById('train-steps').textContent));
+const steps = (page) =>
+  page.evaluate(() => Number(document.getElementById('train-steps').textContent));
 const trainState = (page) => page.evaluate(() => window.webganTrain.state);
 const statusText = (page) => page.textContent('#train-status');
 
 async function waitForSteps(page, n, views = 0) {
-  await page.waitForFunction(([n, views]) => {
-    if (document.getElementById('train-status').classList.contains('error')) return true;
-    return Number(document.getElementById('train-steps').textContent) >= n && window.webganTrain.views >= views;
-  }, [n, views], { timeout: SLOW });
-  const error = await page.evaluate(() => document.getElementById('train-status').classList.contains('error'));
+  await page.waitForFunction(
+    ([n, views]) => {
+      if (document.getElementById('train-status').classList.contains('error')) return true;
+      return (
+        Number(document.getElementById('train-steps').textContent) >= n &&
+        window.webganTrain.views >= views
+      );
+    },
+    [n, views],
+    { timeout: SLOW },
+  );
+  const error = await page.evaluate(() =>
+    document.getElementById('train-status').classList.contains('error'),
+  );
   if (error) throw new Error('page error: ' + (await statusText(page)));
 }
 
@@ -79,18 +114,29 @@ async function canvasInk(page, id) {
   return page.evaluate((id) => {
     const c = document.getElementById(id);
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let sum = 0; let sq = 0; let coloured = 0; let hash = 0;
+    let sum = 0;
+    let sq = 0;
+    let coloured = 0;
+    let hash = 0;
     const colours = new Set();
     for (let i = 0; i < d.length; i += 4) {
       const l = (d[i] + d[i + 1] + d[i + 2]) / 3;
-      sum += l; sq += l * l;
-      if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) coloured += 1;
+      sum += l;
+      sq += l * l;
+      if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60)
+        coloured += 1;
       if (colours.size < 4096) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
       hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) >>> 0;
     }
     const n = d.length / 4;
     const mean = sum / n;
-    return { std: Math.sqrt(Math.max(0, sq / n - mean * mean)), coloured, colours: colours.size, hash, width: c.width };
+    return {
+      std: Math.sqrt(Math.max(0, sq / n - mean * mean)),
+      coloured,
+      colours: colours.size,
+      hash,
+      width: c.width,
+    };
   }, id);
 }
 
@@ -102,7 +148,10 @@ async function assertChartsDrawn(page) {
 }
 
 async function saveDownload(page, button, name) {
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: SLOW }), page.click(button)]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: SLOW }),
+    page.click(button),
+  ]);
   const path = `${OUT}/${name}`;
   await download.saveAs(path);
   return { path, suggested: download.suggestedFilename(), bytes: statSync(path).size };
@@ -122,14 +171,17 @@ function idxFromDigitsAsset(n) {
   images.writeUInt32BE(n, 4);
   allImages.copy(images, 16, 16, 16 + n * 784);
   const labels = Buffer.alloc(8 + n);
-  labels.writeUInt32BE(0x801, 0); labels.writeUInt32BE(n, 4);
+  labels.writeUInt32BE(0x801, 0);
+  labels.writeUInt32BE(n, 4);
   allLabels.copy(labels, 8, 8, 8 + n);
   return { images, labels };
 }
 
 async function webgpuChecks(server) {
   const { browser, page } = await openTrainView(server, true);
-  await check('"auto" trains on the CPU when the WebGPU adapter is software, and says why', () => chooseWebGpu(page));
+  await check('"auto" trains on the CPU when the WebGPU adapter is software, and says why', () =>
+    chooseWebGpu(page),
+  );
   await check('the Train view opens WebGPU in its worker and names it', async () => {
     assert.match(await page.textContent('#train-backend summary'), /^WebGPU/);
     assert.equal(await trainState(page), 'idle');
@@ -143,65 +195,104 @@ async function webgpuChecks(server) {
     const text = await statusText(page);
     assert.match(text, /Not started: .*batch size must be a whole number from 1/);
     assert.match(text, /learning rate G must be a number above 0/);
-    assert.ok(await page.evaluate(() => document.getElementById('train-status').classList.contains('error')));
-    assert.ok(await page.evaluate(() => document.getElementById('train-batch').classList.contains('invalid')));
+    assert.ok(
+      await page.evaluate(() =>
+        document.getElementById('train-status').classList.contains('error'),
+      ),
+    );
+    assert.ok(
+      await page.evaluate(() =>
+        document.getElementById('train-batch').classList.contains('invalid'),
+      ),
+    );
     assert.equal(await trainState(page), 'idle');
     assert.equal(await steps(page), 0);
     await page.fill('#train-batch', '');
     await page.fill('#train-lr-g', '');
   });
-  await check('ring trains on WebGPU: the step count rises, steps/s, plot and charts drawn', async () => {
-    await page.fill('#train-refresh', '2');
-    await page.click('#train-start');
-    await waitForSteps(page, 4, 2);
-    await page.screenshot({ path: `${OUT}/train-ring.png`, fullPage: true });
-    assert.ok(parseFloat(await page.textContent('#train-rate')) > 0, await page.textContent('#train-rate'));
-    const plot = await canvasInk(page, 'train-samples');
-    assert.equal(plot.width, 448);
-    assert.ok(plot.colours > 50 && plot.std > 10, `2-D plot looks blank: ${JSON.stringify(plot)}`);
-    // Early on D says about 0.5 everywhere (white): the generated points are the coloured pixels.
-    assert.ok(plot.coloured > 50, `no generated points: ${JSON.stringify(plot)}`);
-    await assertChartsDrawn(page);
-    assert.match(await page.textContent('#train-quality'), /of 8 modes covered/);
-    assert.match(await page.textContent('#train-memory'), /MiB/);
-  });
+  await check(
+    'ring trains on WebGPU: the step count rises, steps/s, plot and charts drawn',
+    async () => {
+      await page.fill('#train-refresh', '2');
+      await page.click('#train-start');
+      await waitForSteps(page, 4, 2);
+      await page.screenshot({ path: `${OUT}/train-ring.png`, fullPage: true });
+      assert.ok(
+        parseFloat(await page.textContent('#train-rate')) > 0,
+        await page.textContent('#train-rate'),
+      );
+      const plot = await canvasInk(page, 'train-samples');
+      assert.equal(plot.width, 448);
+      assert.ok(
+        plot.colours > 50 && plot.std > 10,
+        `2-D plot looks blank: ${JSON.stringify(plot)}`,
+      );
+      // Early on D says about 0.5 everywhere (white): the generated points are the coloured pixels.
+      assert.ok(plot.coloured > 50, `no generated points: ${JSON.stringify(plot)}`);
+      await assertChartsDrawn(page);
+      assert.match(await page.textContent('#train-quality'), /of 8 modes covered/);
+      assert.match(await page.textContent('#train-memory'), /MiB/);
+    },
+  );
   await check('pause stops the step counter', async () => {
     await page.click('#train-pause');
-    await page.waitForFunction(() => window.webganTrain.state === 'paused', null, { timeout: SLOW });
+    await page.waitForFunction(() => window.webganTrain.state === 'paused', null, {
+      timeout: SLOW,
+    });
     await page.waitForTimeout(500); // a chunk in flight may still report
     const a = await steps(page);
     await page.waitForTimeout(5000);
     assert.equal(await steps(page), a, 'the counter moved while paused');
     assert.ok(await page.isDisabled('#train-pause'));
   });
-  await check('switching the backend to the CPU moves the run along (checkpoint and resume)', async () => {
-    const at = await steps(page);
-    await page.selectOption('#train-backend-choice', 'cpu');
-    await page.waitForFunction(() => /^CPU/.test(document.querySelector('#train-backend summary')?.textContent || ''), null, { timeout: SLOW });
-    await page.waitForFunction(() => window.webganTrain.state === 'paused' && window.webganTrain.info.steps >= 0, null, { timeout: SLOW });
-    assert.equal(await steps(page), at);
-    await page.click('#train-step');
-    await waitForSteps(page, at + 1);
-    await assertChartsDrawn(page); // the history survives the move
-  });
-  await check('the exported ring generator loads in the Generate view (#weights-file) as a scatter', async () => {
-    const file = await saveDownload(page, '#train-export-generator', 'train-ring-generator.wgan');
-    assert.match(file.suggested, /^webgan-ring-step\d+\.wgan$/);
-    assert.ok(file.bytes > 1000, `generator file is ${file.bytes} bytes`);
-    await page.click('#tab-generate');
-    await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: SLOW });
-    const before = await generations(page);
-    await page.setInputFiles('#weights-file', file.path);
-    await page.waitForFunction((n) => Number(document.body.dataset.generations) > n || document.body.dataset.state === 'error',
-      before, { timeout: SLOW });
-    await page.screenshot({ path: `${OUT}/train-ring-in-generate.png`, fullPage: true });
-    assert.match(await page.textContent('#status'), /512 samples \(2-D points\) in \d+ ms/);
-    const scatter = await canvasInk(page, 'samples');
-    assert.equal(scatter.width, 672);
-    // A generator trained for a few steps puts its points close together: they still show.
-    assert.ok(scatter.coloured > 100, `no points drawn: ${JSON.stringify(scatter)}`);
-    assert.ok(await page.isHidden('.explore'), 'no latent exploration for 2-D models');
-  });
+  await check(
+    'switching the backend to the CPU moves the run along (checkpoint and resume)',
+    async () => {
+      const at = await steps(page);
+      await page.selectOption('#train-backend-choice', 'cpu');
+      await page.waitForFunction(
+        () => /^CPU/.test(document.querySelector('#train-backend summary')?.textContent || ''),
+        null,
+        { timeout: SLOW },
+      );
+      await page.waitForFunction(
+        () => window.webganTrain.state === 'paused' && window.webganTrain.info.steps >= 0,
+        null,
+        { timeout: SLOW },
+      );
+      assert.equal(await steps(page), at);
+      await page.click('#train-step');
+      await waitForSteps(page, at + 1);
+      await assertChartsDrawn(page); // the history survives the move
+    },
+  );
+  await check(
+    'the exported ring generator loads in the Generate view (#weights-file) as a scatter',
+    async () => {
+      const file = await saveDownload(page, '#train-export-generator', 'train-ring-generator.wgan');
+      assert.match(file.suggested, /^webgan-ring-step\d+\.wgan$/);
+      assert.ok(file.bytes > 1000, `generator file is ${file.bytes} bytes`);
+      await page.click('#tab-generate');
+      await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, {
+        timeout: SLOW,
+      });
+      const before = await generations(page);
+      await page.setInputFiles('#weights-file', file.path);
+      await page.waitForFunction(
+        (n) =>
+          Number(document.body.dataset.generations) > n || document.body.dataset.state === 'error',
+        before,
+        { timeout: SLOW },
+      );
+      await page.screenshot({ path: `${OUT}/train-ring-in-generate.png`, fullPage: true });
+      assert.match(await page.textContent('#status'), /512 samples \(2-D points\) in \d+ ms/);
+      const scatter = await canvasInk(page, 'samples');
+      assert.equal(scatter.width, 672);
+      // A generator trained for a few steps puts its points close together: they still show.
+      assert.ok(scatter.coloured > 100, `no points drawn: ${JSON.stringify(scatter)}`);
+      assert.ok(await page.isHidden('.explore'), 'no latent exploration for 2-D models');
+    },
+  );
   await browser.close();
 }
 
@@ -210,39 +301,72 @@ async function cpuChecks(server) {
   const p = cpu.page;
   await check('without WebGPU the Train view falls back to the CPU and says why', async () => {
     // Chromium without the WebGPU flag has navigator.gpu but no adapter.
-    assert.match(await p.textContent('#train-backend summary'), /^CPU \((one thread|\d+ threads)\) — this browser('s WebGPU found no usable GPU| has no WebGPU)/);
+    assert.match(
+      await p.textContent('#train-backend summary'),
+      /^CPU \((one thread|\d+ threads)\) — this browser('s WebGPU found no usable GPU| has no WebGPU)/,
+    );
   });
-  await check('the page and `webgan train` give the same losses for the same spec and seed (one trainer)', async () => {
-    // The CLI built by the native tests (scripts/test.sh runs them first).
-    const cli = process.env.WEBGAN_BIN || join(process.env.CARGO_TARGET_DIR || 'target', 'release', 'webgan');
-    const dir = mkdtempSync(join(tmpdir(), 'webgan-same-run-'));
-    execFileSync(cli, ['train', '--preset', 'ring', '--steps', '3', '--quiet', '--sample-every', '0',
-      '--checkpoint-every', '0', '--out', dir]);
-    const fromCli = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    await p.selectOption('#train-dataset', 'ring');
-    const fromPage = [];
-    for (let k = 1; k <= 3; k++) {
-      await p.click('#train-step');
-      await waitForSteps(p, k);
-      await p.waitForFunction((k) => window.webganTrain.stats && window.webganTrain.stats.step === k, k, { timeout: SLOW });
-      fromPage.push(await p.evaluate(() => window.webganTrain.stats));
-    }
-    for (let k = 0; k < 3; k++) {
-      for (const key of ['d_loss', 'g_loss', 'd_real', 'd_fake']) {
-        const [a, b] = [fromCli[k][key], fromPage[k][key]];
-        // Same code, same seed; only the order of float sums differs (native threads vs wasm).
-        assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(a)), `step ${k + 1} ${key}: CLI ${a}, page ${b}`);
+  await check(
+    'the page and `webgan train` give the same losses for the same spec and seed (one trainer)',
+    async () => {
+      // The CLI built by the native tests (scripts/test.sh runs them first).
+      const cli =
+        process.env.WEBGAN_BIN ||
+        join(process.env.CARGO_TARGET_DIR || 'target', 'release', 'webgan');
+      const dir = mkdtempSync(join(tmpdir(), 'webgan-same-run-'));
+      execFileSync(cli, [
+        'train',
+        '--preset',
+        'ring',
+        '--steps',
+        '3',
+        '--quiet',
+        '--sample-every',
+        '0',
+        '--checkpoint-every',
+        '0',
+        '--out',
+        dir,
+      ]);
+      const fromCli = readFileSync(join(dir, 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      await p.selectOption('#train-dataset', 'ring');
+      const fromPage = [];
+      for (let k = 1; k <= 3; k++) {
+        await p.click('#train-step');
+        await waitForSteps(p, k);
+        await p.waitForFunction(
+          (k) => window.webganTrain.stats && window.webganTrain.stats.step === k,
+          k,
+          { timeout: SLOW },
+        );
+        fromPage.push(await p.evaluate(() => window.webganTrain.stats));
       }
-    }
-    rmSync(dir, { recursive: true, force: true });
-    await p.click('#train-reset');
-  });
+      for (let k = 0; k < 3; k++) {
+        for (const key of ['d_loss', 'g_loss', 'd_real', 'd_fake']) {
+          const [a, b] = [fromCli[k][key], fromPage[k][key]];
+          // Same code, same seed; only the order of float sums differs (native threads vs wasm).
+          assert.ok(
+            Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(a)),
+            `step ${k + 1} ${key}: CLI ${a}, page ${b}`,
+          );
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+      await p.click('#train-reset');
+    },
+  );
   await check('ring on the CPU: fast steps; a hidden tab pauses training and says so', async () => {
     await p.selectOption('#train-dataset', 'ring');
     await p.fill('#train-refresh', '10');
     await p.click('#train-start');
     await waitForSteps(p, 100, 3);
-    assert.ok(parseFloat(await p.textContent('#train-rate')) > 5, await p.textContent('#train-rate'));
+    assert.ok(
+      parseFloat(await p.textContent('#train-rate')) > 5,
+      await p.textContent('#train-rate'),
+    );
     await assertChartsDrawn(p);
     await p.evaluate(() => {
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
@@ -250,145 +374,230 @@ async function cpuChecks(server) {
     });
     await p.waitForFunction(() => window.webganTrain.state === 'paused', null, { timeout: 30000 });
     assert.match(await statusText(p), /tab was hidden/);
-    await p.evaluate(() => { delete document.hidden; });
+    await p.evaluate(() => {
+      delete document.hidden;
+    });
   });
-  await check('slow motion: about three steps a second, with the views refreshed at every step', async () => {
-    await p.check('#train-slow');
-    const s0 = await steps(p);
-    const v0 = await p.evaluate(() => window.webganTrain.views);
-    await p.click('#train-start');
-    await p.waitForTimeout(3000);
-    await p.click('#train-pause');
-    await p.waitForFunction(() => window.webganTrain.state === 'paused');
-    await p.waitForTimeout(500);
-    const ds = (await steps(p)) - s0;
-    const dv = (await p.evaluate(() => window.webganTrain.views)) - v0;
-    assert.ok(ds >= 4 && ds <= 14, `${ds} steps in 3 s of slow motion`);
-    assert.ok(dv >= ds - 1, `${dv} view refreshes for ${ds} steps`);
-    await p.uncheck('#train-slow');
-  });
+  await check(
+    'slow motion: about three steps a second, with the views refreshed at every step',
+    async () => {
+      await p.check('#train-slow');
+      const s0 = await steps(p);
+      const v0 = await p.evaluate(() => window.webganTrain.views);
+      await p.click('#train-start');
+      await p.waitForTimeout(3000);
+      await p.click('#train-pause');
+      await p.waitForFunction(() => window.webganTrain.state === 'paused');
+      await p.waitForTimeout(500);
+      const ds = (await steps(p)) - s0;
+      const dv = (await p.evaluate(() => window.webganTrain.views)) - v0;
+      assert.ok(ds >= 4 && ds <= 14, `${ds} steps in 3 s of slow motion`);
+      assert.ok(dv >= ds - 1, `${dv} view refreshes for ${ds} steps`);
+      await p.uncheck('#train-slow');
+    },
+  );
   await check('"Open in Generate view" shows the trained generator there', async () => {
-    await p.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, { timeout: SLOW });
+    await p.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1, null, {
+      timeout: SLOW,
+    });
     const before = await generations(p);
     await p.click('#train-open-generate');
-    await p.waitForFunction((n) => Number(document.body.dataset.generations) > n, before, { timeout: SLOW });
+    await p.waitForFunction((n) => Number(document.body.dataset.generations) > n, before, {
+      timeout: SLOW,
+    });
     assert.ok(await p.isVisible('#view-generate'));
     assert.match(await p.inputValue('#model'), /^webgan-ring-step\d+\.wgan$/);
     assert.match(await p.textContent('#status'), /512 samples/);
     await p.click('#tab-train');
   });
-  await check('a checkpoint downloads, and resuming it after Reset continues at the same step', async () => {
-    const at = await steps(p);
-    const file = await saveDownload(p, '#train-export-checkpoint', 'train-ring-checkpoint.wgan');
-    assert.match(file.suggested, new RegExp(`step${at}-checkpoint\\.wgan$`));
-    await p.click('#train-reset');
-    assert.equal(await steps(p), 0);
-    assert.equal(await trainState(p), 'idle');
-    await p.setInputFiles('#train-resume-file', file.path);
-    await p.waitForFunction(() => window.webganTrain.state === 'paused', null, { timeout: SLOW });
-    assert.equal(await steps(p), at);
-    assert.match(await statusText(p), new RegExp(`resumed at step ${at}`));
-    await p.click('#train-step');
-    await waitForSteps(p, at + 1);
-  });
-  await check('a corrupt checkpoint is refused with a message and the current run stays', async () => {
-    const at = await steps(p);
-    await p.setInputFiles('#train-resume-file', { name: 'broken.wgan', mimeType: 'application/octet-stream', buffer: Buffer.from('not a checkpoint') });
-    await p.waitForFunction(() => document.getElementById('train-status').classList.contains('error'), null, { timeout: 60000 });
-    assert.match(await statusText(p), /^Could not resume: .*not a webgan weights file/);
-    await p.waitForFunction(() => window.webganTrain.state === 'paused', null, { timeout: 60000 });
-    assert.equal(await steps(p), at);
-    await p.click('#train-step');
-    await p.waitForFunction((n) => Number(document.getElementById('train-steps').textContent) > n, at, { timeout: SLOW });
-  });
-  await check('a diverging step stops with an explanation and the rolled-back weights still train', async () => {
-    const at = await steps(p);
-    await p.evaluate(() => window.webganTrain.injectNan());
-    await p.click('#train-step');
-    // Wait for this error, not any error: the previous check's message may still be showing.
-    await p.waitForFunction(() => /diverged/.test(document.getElementById('train-status').textContent), null, { timeout: 120000 });
-    assert.match(await statusText(p), /diverged.*rolled back to step \d+/);
-    assert.ok(await p.evaluate(() => document.getElementById('train-status').classList.contains('error')));
-    assert.equal(await trainState(p), 'paused');
-    const rolled = await p.evaluate(() => window.webganTrain.info && Number(document.getElementById('train-steps').textContent));
-    assert.ok(rolled <= at, `step count ${rolled} after divergence at ${at}`);
-    await p.click('#train-step');
-    // The step lands (the counter moves past the rollback) and the status moves on from the
-    // divergence message (it arrives just after the step's statistics).
-    await p.waitForFunction((n) => Number(document.getElementById('train-steps').textContent) > n
-      && !/diverged/.test(document.getElementById('train-status').textContent), rolled, { timeout: SLOW });
-    assert.doesNotMatch(await statusText(p), /diverged/);
-  });
-  await check('digits (the default data, no files needed) train and the sample grid is drawn', async () => {
-    await p.click('#train-reset');
-    await p.selectOption('#train-dataset', 'digits');
-    await p.fill('#train-refresh', '10');
-    await p.click('#train-start');
-    // A new generator draws near-uniform grey: after a few dozen steps the digits' strokes begin.
-    await waitForSteps(p, 30, 4);
-    const grid = await canvasInk(p, 'train-samples');
-    assert.equal(grid.width, 10 * 28, 'one column per class');
-    assert.ok(grid.std > 10 && grid.colours > 20, `sample grid looks blank: ${JSON.stringify(grid)}`);
-    assert.match(await p.textContent('#train-data-summary'), /10000 images from digits-images-idx3-ubyte\.gz \(28x28 grey, labelled 0-9\)/);
-    assert.match(await p.textContent('#train-quality'), /diversity .* \(ratio \d/);
-    await assertChartsDrawn(p);
-    await p.click('#train-pause');
-    await p.screenshot({ path: `${OUT}/train-digits.png`, fullPage: true });
-  });
-  await check('MNIST IDX files (images gzipped, labels plain) train as a conditional data set, here with spectral norm', async () => {
-    const { images, labels } = idxFromDigitsAsset(64);
-    await p.click('#train-reset');
-    await p.selectOption('#train-dataset', 'files');
-    await p.setInputFiles('#train-files', [
-      { name: 'train-images-idx3-ubyte.gz', mimeType: 'application/gzip', buffer: gzipSync(images) },
-      { name: 'train-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: labels },
-    ]);
-    await p.fill('#train-batch', '16');
-    await p.check('#train-spectral');
-    await p.click('#train-step');
-    await waitForSteps(p, 1, 2);
-    assert.match(await p.textContent('#train-data-summary'), /64 images from train-images-idx3-ubyte\.gz \(28x28 grey, labelled 0-9\)/);
-    assert.match(await p.textContent('#train-effective'), /n_classes 10/);
-    assert.match(await p.textContent('#train-effective'), /spectral_norm true/);
-    await p.uncheck('#train-spectral');
-  });
-  await check('image files are centre-cropped to 32x32 RGB; undecodable ones are skipped and counted', async () => {
-    // Twelve 40x30 colour PNGs, drawn by the browser itself, and one broken file.
-    const pngs = await p.evaluate(async () => {
-      const out = [];
-      for (let i = 0; i < 12; i++) {
-        const c = new OffscreenCanvas(40, 30);
-        const ctx = c.getContext('2d');
-        ctx.fillStyle = `hsl(${i * 30}, 80%, 50%)`;
-        ctx.fillRect(0, 0, 40, 30);
-        ctx.fillStyle = '#fff';
-        ctx.beginPath(); ctx.arc(20, 15, 8, 0, 7); ctx.fill();
-        const bytes = new Uint8Array(await (await c.convertToBlob()).arrayBuffer());
-        out.push(btoa(String.fromCharCode(...bytes)));
-      }
-      return out;
-    });
-    await p.click('#train-reset');
-    await p.setInputFiles('#train-files', [
-      ...pngs.map((b64, i) => ({ name: `photo-${i}.png`, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') })),
-      { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png') },
-    ]);
-    await p.fill('#train-batch', '8');
-    await p.click('#train-step');
-    await waitForSteps(p, 1, 2);
-    assert.match(await p.textContent('#train-data-summary'), /12 images \(32x32 RGB, centre-cropped\); skipped 1 undecodable file\(s\): broken\.png/);
-    const grid = await canvasInk(p, 'train-samples');
-    assert.equal(grid.width, 8 * 32);
-    assert.ok(grid.colours > 5, `nothing drawn: ${JSON.stringify(grid)}`);
-    await p.fill('#train-batch', '');
-  });
+  await check(
+    'a checkpoint downloads, and resuming it after Reset continues at the same step',
+    async () => {
+      const at = await steps(p);
+      const file = await saveDownload(p, '#train-export-checkpoint', 'train-ring-checkpoint.wgan');
+      assert.match(file.suggested, new RegExp(`step${at}-checkpoint\\.wgan$`));
+      await p.click('#train-reset');
+      assert.equal(await steps(p), 0);
+      assert.equal(await trainState(p), 'idle');
+      await p.setInputFiles('#train-resume-file', file.path);
+      await p.waitForFunction(() => window.webganTrain.state === 'paused', null, { timeout: SLOW });
+      assert.equal(await steps(p), at);
+      assert.match(await statusText(p), new RegExp(`resumed at step ${at}`));
+      await p.click('#train-step');
+      await waitForSteps(p, at + 1);
+    },
+  );
+  await check(
+    'a corrupt checkpoint is refused with a message and the current run stays',
+    async () => {
+      const at = await steps(p);
+      await p.setInputFiles('#train-resume-file', {
+        name: 'broken.wgan',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from('not a checkpoint'),
+      });
+      await p.waitForFunction(
+        () => document.getElementById('train-status').classList.contains('error'),
+        null,
+        { timeout: 60000 },
+      );
+      assert.match(await statusText(p), /^Could not resume: .*not a webgan weights file/);
+      await p.waitForFunction(() => window.webganTrain.state === 'paused', null, {
+        timeout: 60000,
+      });
+      assert.equal(await steps(p), at);
+      await p.click('#train-step');
+      await p.waitForFunction(
+        (n) => Number(document.getElementById('train-steps').textContent) > n,
+        at,
+        { timeout: SLOW },
+      );
+    },
+  );
+  await check(
+    'a diverging step stops with an explanation and the rolled-back weights still train',
+    async () => {
+      const at = await steps(p);
+      await p.evaluate(() => window.webganTrain.injectNan());
+      await p.click('#train-step');
+      // Wait for this error, not any error: the previous check's message may still be showing.
+      await p.waitForFunction(
+        () => /diverged/.test(document.getElementById('train-status').textContent),
+        null,
+        { timeout: 120000 },
+      );
+      assert.match(await statusText(p), /diverged.*rolled back to step \d+/);
+      assert.ok(
+        await p.evaluate(() => document.getElementById('train-status').classList.contains('error')),
+      );
+      assert.equal(await trainState(p), 'paused');
+      const rolled = await p.evaluate(
+        () => window.webganTrain.info && Number(document.getElementById('train-steps').textContent),
+      );
+      assert.ok(rolled <= at, `step count ${rolled} after divergence at ${at}`);
+      await p.click('#train-step');
+      // The step lands (the counter moves past the rollback) and the status moves on from the
+      // divergence message (it arrives just after the step's statistics).
+      await p.waitForFunction(
+        (n) =>
+          Number(document.getElementById('train-steps').textContent) > n &&
+          !/diverged/.test(document.getElementById('train-status').textContent),
+        rolled,
+        { timeout: SLOW },
+      );
+      assert.doesNotMatch(await statusText(p), /diverged/);
+    },
+  );
+  await check(
+    'digits (the default data, no files needed) train and the sample grid is drawn',
+    async () => {
+      await p.click('#train-reset');
+      await p.selectOption('#train-dataset', 'digits');
+      await p.fill('#train-refresh', '10');
+      await p.click('#train-start');
+      // A new generator draws near-uniform grey: after a few dozen steps the digits' strokes begin.
+      await waitForSteps(p, 30, 4);
+      const grid = await canvasInk(p, 'train-samples');
+      assert.equal(grid.width, 10 * 28, 'one column per class');
+      assert.ok(
+        grid.std > 10 && grid.colours > 20,
+        `sample grid looks blank: ${JSON.stringify(grid)}`,
+      );
+      assert.match(
+        await p.textContent('#train-data-summary'),
+        /10000 images from digits-images-idx3-ubyte\.gz \(28x28 grey, labelled 0-9\)/,
+      );
+      assert.match(await p.textContent('#train-quality'), /diversity .* \(ratio \d/);
+      await assertChartsDrawn(p);
+      await p.click('#train-pause');
+      await p.screenshot({ path: `${OUT}/train-digits.png`, fullPage: true });
+    },
+  );
+  await check(
+    'MNIST IDX files (images gzipped, labels plain) train as a conditional data set, here with spectral norm',
+    async () => {
+      const { images, labels } = idxFromDigitsAsset(64);
+      await p.click('#train-reset');
+      await p.selectOption('#train-dataset', 'files');
+      await p.setInputFiles('#train-files', [
+        {
+          name: 'train-images-idx3-ubyte.gz',
+          mimeType: 'application/gzip',
+          buffer: gzipSync(images),
+        },
+        { name: 'train-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: labels },
+      ]);
+      await p.fill('#train-batch', '16');
+      await p.check('#train-spectral');
+      await p.click('#train-step');
+      await waitForSteps(p, 1, 2);
+      assert.match(
+        await p.textContent('#train-data-summary'),
+        /64 images from train-images-idx3-ubyte\.gz \(28x28 grey, labelled 0-9\)/,
+      );
+      assert.match(await p.textContent('#train-effective'), /n_classes 10/);
+      assert.match(await p.textContent('#train-effective'), /spectral_norm true/);
+      await p.uncheck('#train-spectral');
+    },
+  );
+  await check(
+    'image files are centre-cropped to 32x32 RGB; undecodable ones are skipped and counted',
+    async () => {
+      // Twelve 40x30 colour PNGs, drawn by the browser itself, and one broken file.
+      const pngs = await p.evaluate(async () => {
+        const out = [];
+        for (let i = 0; i < 12; i++) {
+          const c = new OffscreenCanvas(40, 30);
+          const ctx = c.getContext('2d');
+          ctx.fillStyle = `hsl(${i * 30}, 80%, 50%)`;
+          ctx.fillRect(0, 0, 40, 30);
+          ctx.fillStyle = '#fff';
+          ctx.beginPath();
+          ctx.arc(20, 15, 8, 0, 7);
+          ctx.fill();
+          const bytes = new Uint8Array(await (await c.convertToBlob()).arrayBuffer());
+          out.push(btoa(String.fromCharCode(...bytes)));
+        }
+        return out;
+      });
+      await p.click('#train-reset');
+      await p.setInputFiles('#train-files', [
+        ...pngs.map((b64, i) => ({
+          name: `photo-${i}.png`,
+          mimeType: 'image/png',
+          buffer: Buffer.from(b64, 'base64'),
+        })),
+        { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png') },
+      ]);
+      await p.fill('#train-batch', '8');
+      await p.click('#train-step');
+      await waitForSteps(p, 1, 2);
+      assert.match(
+        await p.textContent('#train-data-summary'),
+        /12 images \(32x32 RGB, centre-cropped\); skipped 1 undecodable file\(s\): broken\.png/,
+      );
+      const grid = await canvasInk(p, 'train-samples');
+      assert.equal(grid.width, 8 * 32);
+      assert.ok(grid.colours > 5, `nothing drawn: ${JSON.stringify(grid)}`);
+      await p.fill('#train-batch', '');
+    },
+  );
   await check('bad training files give a readable error', async () => {
     await p.click('#train-reset');
     await p.selectOption('#train-dataset', 'files');
-    await p.setInputFiles('#train-files', [{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') }]);
+    await p.setInputFiles('#train-files', [
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+    ]);
     await p.click('#train-start');
-    await p.waitForFunction(() => document.getElementById('train-status').classList.contains('error'), null, { timeout: SLOW });
-    assert.match(await statusText(p), /none of the 1 file\(s\) is an image this browser can decode or an MNIST IDX file/);
+    await p.waitForFunction(
+      () => document.getElementById('train-status').classList.contains('error'),
+      null,
+      { timeout: SLOW },
+    );
+    assert.match(
+      await statusText(p),
+      /none of the 1 file\(s\) is an image this browser can decode or an MNIST IDX file/,
+    );
     assert.equal(await trainState(p), 'idle');
   });
   await cpu.browser.close();
