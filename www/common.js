@@ -15,6 +15,9 @@ const CACHE = 'webgan-v1';
 // transfer's Content-Length counts compressed bytes). Returns a Response whose body streams, so
 // WebAssembly can compile while downloading. Without the Cache API (pages served over plain
 // http to another machine) this is a plain fetch with progress.
+// Stores into the Cache API in flight and finished: a test waits on these, not on a clock.
+export const cacheWrites = (globalThis.webganCacheWrites = { pending: 0, done: 0 });
+
 export async function fetchCached(url, onProgress = () => {}) {
   const key = String(url);
   const cache = globalThis.caches ? await caches.open(CACHE).catch(() => null) : null;
@@ -47,7 +50,12 @@ export async function fetchCached(url, onProgress = () => {}) {
     const [toCache, toCaller] = body.tee();
     body = toCaller;
     // A failed store (quota, private mode) only means the next visit downloads again.
-    cache.put(key, new Response(toCache, { headers: response.headers })).catch(() => {});
+    cacheWrites.pending += 1;
+    cache
+      .put(key, new Response(toCache, { headers: response.headers }))
+      .then(() => (cacheWrites.done += 1))
+      .catch(() => {})
+      .finally(() => (cacheWrites.pending -= 1));
   }
   return new Response(body.pipeThrough(counter), {
     status: response.status,

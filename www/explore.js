@@ -22,6 +22,8 @@ const newest = () => session.selected[session.selected.length - 1];
 // Draws one sample (the generator's output for one latent) in the focus view.
 export function showFocus(samples) {
   drawSamples($('focus'), samples, 1);
+  // How many times it was drawn: a test waits for the next drawing, not for a clock.
+  $('focus').dataset.draws = Number($('focus').dataset.draws || 0) + 1;
 }
 
 async function generateFocus(z, labels) {

@@ -431,7 +431,11 @@ const handlers = {
   create: (m) => exclusive(() => create(m)),
   resume: (m) => exclusive(() => resume(m)),
   run: () => start(),
-  pause: (m) => setRunning(false, m.reason || 'paused'),
+  // Said once the chunk in flight has reported, so that no step follows "paused".
+  pause: (m) => {
+    state.running = false;
+    return exclusive(() => setRunning(false, m.reason || 'paused'));
+  },
   step: () =>
     exclusive(async () => {
       state.running = false;

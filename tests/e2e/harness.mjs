@@ -41,6 +41,20 @@ export async function launch(chromium, webgpu = false) {
   });
 }
 
+/// How long any one wait or action on a test page may take. Every wait is on the page's own
+/// state (counters, data attributes, messages), never on a clock: this only stops a page that
+/// truly hangs. SwiftShader compiles its first shaders on the CPU, which takes minutes on 2 cores.
+export const PAGE_TIMEOUT = 10 * 60 * 1000;
+
+/// A new page (in its own context) with PAGE_TIMEOUT for every wait and action, its console
+/// errors echoed.
+export async function newPage(browser, options = {}) {
+  const page = await browser.newPage(options);
+  page.setDefaultTimeout(PAGE_TIMEOUT);
+  echoErrors(page);
+  return page;
+}
+
 /// Prints the page's console errors and exceptions under the check that caused them.
 export function echoErrors(page) {
   page.on('console', (m) => {

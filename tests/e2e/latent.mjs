@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
-import { BASE_ARGS, check, finish } from './harness.mjs';
+import { BASE_ARGS, check, finish, newPage } from './harness.mjs';
 
 const OUT = process.env.E2E_OUT || 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -20,11 +20,7 @@ async function openPage(server, webgpu) {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.log('  [page error]', m.text());
-  });
-  page.on('pageerror', (e) => console.log('  [page exception]', e.message));
+  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
   // auto would pick the CPU on SwiftShader: the WebGPU run asks for WebGPU, as a link can.
   await page.goto(
     server.url + 'index.html#model=digits&seed=3&class=mixed' + (webgpu ? '&backend=webgpu' : ''),
@@ -167,15 +163,18 @@ async function run(server, webgpu) {
           `ordered by variance: ${shares}`,
         );
         const before = (await tiles(page, 'focus'))[0];
+        const draws = await page.evaluate(() =>
+          Number(document.getElementById('focus').dataset.draws),
+        );
         await page.evaluate(() => {
           const s = document.querySelector('#sliders input');
           s.value = '3';
           s.dispatchEvent(new Event('input'));
         });
-        await page.waitForFunction(() => document.body.dataset.state === 'ready', null, {
-          timeout: TIMEOUT,
-        });
-        await page.waitForTimeout(200);
+        await page.waitForFunction(
+          (n) => Number(document.getElementById('focus').dataset.draws) > n,
+          draws,
+        );
         const after = (await tiles(page, 'focus'))[0];
         assert.ok(diff(before, after) > 3, `the focus view changed by ${diff(before, after)}`);
         await clickCell(page, 2); // deselect

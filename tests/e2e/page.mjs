@@ -17,7 +17,8 @@ import {
   countGpuWork,
   finish,
   launch,
-  echoErrors,
+  newPage,
+  PAGE_TIMEOUT,
   waitForGenerations,
 } from './harness.mjs';
 
@@ -33,8 +34,7 @@ const GENERATION_DISPATCHES_MAX = 20;
 
 async function openPage(server, webgpu, hash = '') {
   const browser = await launch(chromium, webgpu);
-  const page = await browser.newPage();
-  echoErrors(page);
+  const page = await newPage(browser);
   if (webgpu) await page.addInitScript(countGpuWork);
   await page.goto(server.url + 'index.html' + hash);
   return { browser, page };
@@ -402,8 +402,7 @@ async function layoutChecks(browser, server) {
       `layout: no horizontal scroll at ${width} px, in both views, light and dark`,
       async () => {
         for (const colorScheme of ['light', 'dark']) {
-          const page = await browser.newPage({ viewport: { width, height }, colorScheme });
-          echoErrors(page);
+          const page = await newPage(browser, { viewport: { width, height }, colorScheme });
           await page.goto(server.url + 'index.html#model=digits&seed=7');
           await waitForGenerations(page, 1);
           for (const view of ['generate', 'train']) {
@@ -454,6 +453,7 @@ async function cacheChecks(server) {
       });
       const visit = async () => {
         const page = await context.newPage();
+        page.setDefaultTimeout(PAGE_TIMEOUT);
         const cdp = await context.newCDPSession(page);
         await cdp.send('Network.enable');
         // Bytes on the wire per file, headers included: the total when the request finishes,
@@ -484,22 +484,19 @@ async function cacheChecks(server) {
         await page.goto(server.url + 'index.html#model=digits&seed=3');
         await waitForGenerations(page, 1);
         // The module and the weights go to the Cache API while they stream in; storing 37 MB
-        // can outlast the first grid by a moment. A person stays longer than that: wait for it.
-        // (A loop in the page: waitForFunction would take the predicate's promise for "true".)
-        await page.evaluate(async () => {
-          for (let tries = 0; tries < 600; tries++) {
-            const cache = await caches.open('webgan-v1');
-            if (
-              (await cache.match('pkg-gen/webgan_bg.wasm')) &&
-              (await cache.match('models/digits.wgan'))
-            )
-              return;
-            await new Promise((r) => setTimeout(r, 100));
-          }
-          throw new Error(
-            'the module and the weights were not in the Cache API 60 s after the first grid',
+        // can outlast the first grid by a moment. A person stays longer than that: wait for the
+        // page's own count of finished stores, then check that both files are there.
+        await page.waitForFunction(
+          () => window.webganCacheWrites.pending === 0 && window.webganCacheWrites.done >= 2,
+        );
+        const stored = await page.evaluate(async () => {
+          const cache = await caches.open('webgan-v1');
+          return Boolean(
+            (await cache.match('pkg-gen/webgan_bg.wasm')) &&
+            (await cache.match('models/digits.wgan')),
           );
         });
+        assert.ok(stored, 'the module and the weights are in the Cache API');
         await page.close();
         return { files: seen.files, bytes: seen.bytes, requests: seen.requests };
       };

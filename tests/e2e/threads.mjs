@@ -8,7 +8,7 @@
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
-import { check, echoErrors, finish, launch, runCpuWorker } from './harness.mjs';
+import { check, finish, launch, newPage, runCpuWorker } from './harness.mjs';
 
 const SLOW = 10 * 60 * 1000;
 // Threads split sums differently (burn's reductions; our weight gradients' pieces), so results
@@ -19,8 +19,7 @@ const TOLERANCE = { images: 1e-5, loss: 1e-3, samples: 1e-3 };
 const maxDiff = (a, b) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 async function openTrainView(browser, server) {
-  const page = await browser.newPage();
-  echoErrors(page);
+  const page = await newPage(browser);
   await page.goto(server.url + 'index.html');
   await page.click('#tab-train');
   await page.selectOption('#train-backend-choice', 'cpu');
@@ -43,8 +42,7 @@ try {
   await check(
     'the threaded build computes what the single-threaded one does (generation and two training steps)',
     async () => {
-      const page = await browser.newPage();
-      echoErrors(page);
+      const page = await newPage(browser);
       await page.goto(isolated.url + 'index.html');
       assert.equal(
         await page.evaluate(() => self.crossOriginIsolated),
