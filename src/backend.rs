@@ -74,6 +74,28 @@ pub fn browser_cpu_threads(isolated: bool, cores: u32, limit: u32) -> (u32, Stri
     }
 }
 
+/// The wgpu device this process opened, if any: [`wait_for_gpu`] waits on it.
+#[cfg(not(target_family = "wasm"))]
+static OPENED_GPU: std::sync::Mutex<Option<Device>> = std::sync::Mutex::new(None);
+
+/// Waits until the wgpu device this process opened, if any, has run everything handed to it.
+/// Call it before the process exits (`cli::main` does, and so does each GPU test as it ends).
+/// Why: cubecl runs a device's work on its own thread, and Mesa's lavapipe compiles shaders
+/// with LLVM on that thread as the work arrives. A process that exits while that thread is
+/// still busy destroys LLVM's global state under it: a crash after the program is done
+/// (SIGSEGV, or "LLVM ERROR: Do not know how to expand the result of this operator!").
+#[cfg(not(target_family = "wasm"))]
+pub fn wait_for_gpu() -> Result<()> {
+    let opened = OPENED_GPU.lock().map(|d| d.clone()).unwrap_or(None);
+    match opened {
+        Some(device) => device.sync().map_err(|e| WebganError::Backend {
+            backend: "wgpu".into(),
+            problem: format!("the GPU failed while finishing its work: {e}"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Opens a device of the given kind, or says why it cannot.
 #[cfg(not(target_family = "wasm"))]
 pub fn open(kind: BackendKind) -> Result<Device> {
@@ -85,7 +107,12 @@ pub fn open(kind: BackendKind) -> Result<Device> {
             // wgpu may panic deep inside adapter selection on odd drivers: keep that a message.
             let opened = std::panic::catch_unwind(|| Device::wgpu_options().init());
             match opened {
-                Ok(Ok(device)) => Ok(device),
+                Ok(Ok(device)) => {
+                    if let Ok(mut opened) = OPENED_GPU.lock() {
+                        opened.get_or_insert_with(|| device.clone());
+                    }
+                    Ok(device)
+                }
                 Ok(Err(e)) => Err(WebganError::Backend {
                     backend: "wgpu".into(),
                     problem: format!(

@@ -1,6 +1,7 @@
 //! The wgpu backend (Vulkan natively; lavapipe on a CPU-only machine) computes what the CPU
 //! backends compute, from the same weights, in inference and in training (the moving average,
-//! the augmentations and spectral normalisation included). Skipped, loudly, when no adapter exists.
+//! the augmentations and spectral normalisation included). A missing adapter fails them, unless
+//! WEBGAN_NO_GPU_TESTS is set (`common::wgpu`).
 
 mod common;
 #[path = "support/numbered.rs"]
@@ -60,30 +61,12 @@ fn ndarray_agrees_with_flex() {
     assert!(d < TOLERANCE, "ndarray vs flex: max diff {d}");
 }
 
-/// The wgpu device. CI installs Mesa's lavapipe (scripts/setup.sh), so a missing adapter
-/// there is a failure. A developer machine without any Vulkan driver may opt out, loudly.
-/// Opened once per process: wgpu refuses a second runtime while tests run in parallel.
-fn wgpu_device(test: &str) -> Option<Device> {
-    static WGPU: std::sync::OnceLock<Result<Device, String>> = std::sync::OnceLock::new();
-    let opened = WGPU.get_or_init(|| backend::open(BackendKind::Wgpu).map_err(|e| e.to_string()));
-    match opened.clone() {
-        Ok(d) => Some(d),
-        Err(e) if std::env::var_os("WEBGAN_NO_GPU_TESTS").is_some() => {
-            eprintln!("{test} not run (WEBGAN_NO_GPU_TESTS is set): {e}");
-            None
-        }
-        Err(e) => panic!(
-            "no wgpu adapter ({e}); install Mesa's Vulkan drivers (scripts/setup.sh does), or \
-             set WEBGAN_NO_GPU_TESTS=1 to leave this test out on purpose"
-        ),
-    }
-}
-
 #[test]
 fn wgpu_generator_agrees_with_flex() {
-    let Some(device) = wgpu_device("wgpu agreement test") else {
+    let Some(gpu) = common::wgpu("wgpu agreement test") else {
         return;
     };
+    let device = gpu.device();
     let bytes = generator_bytes();
     let flex = Sampler::load(&bytes, "g", &common::cpu()).unwrap();
     let mut gpu = Sampler::load(&bytes, "g", &device).unwrap();
@@ -107,9 +90,10 @@ fn wgpu_generator_agrees_with_flex() {
 
 #[test]
 fn wgpu_trains_with_every_option_on_as_flex_does() {
-    let Some(device) = wgpu_device("wgpu training test") else {
+    let Some(gpu) = common::wgpu("wgpu training test") else {
         return;
     };
+    let device = gpu.device();
     use webgan::train::augment::Augmentation::*;
     let config = common::tiny_config()
         .with_ema_decay(0.9)
@@ -153,12 +137,12 @@ fn wgpu_trains_with_every_option_on_as_flex_does() {
 
 #[test]
 fn batches_gathered_on_the_device_are_the_ones_the_host_batcher_copies() {
-    let Some(gpu) = wgpu_device("device batch test") else {
+    let Some(gpu) = common::wgpu("device batch test") else {
         return;
     };
     let data = numbered::numbered();
     let host_data = TrainingData::Samples(data.clone());
-    for (name, device) in [("flex", common::cpu()), ("wgpu", gpu)] {
+    for (name, device) in [("flex", common::cpu()), ("wgpu", gpu.device())] {
         let on_device = DeviceData::upload(&data, &device)
             .unwrap()
             .expect("50 x 6 floats fit");
@@ -175,9 +159,10 @@ fn batches_gathered_on_the_device_are_the_ones_the_host_batcher_copies() {
 
 #[test]
 fn a_run_with_its_data_on_the_gpu_trains_as_one_with_host_batches() {
-    let Some(device) = wgpu_device("device data run test") else {
+    let Some(gpu) = common::wgpu("device data run test") else {
         return;
     };
+    let device = gpu.device();
     let spec =
         TrainSpec::from_json(r#"{"preset":"digits","width":8,"latent_dim":8,"batch_size":8}"#)
             .unwrap();

@@ -10,6 +10,48 @@ pub fn cpu() -> Device {
     Device::flex()
 }
 
+/// The wgpu device for one test, opened once per test binary (wgpu refuses a second runtime
+/// while tests run in parallel). Declare it first in the test: it is dropped last, and then
+/// waits until the device has run everything the test handed it, so that the binary never
+/// exits while lavapipe is still compiling (`backend::wait_for_gpu` says why that crashes).
+pub struct Gpu(Device);
+
+impl Gpu {
+    pub fn device(&self) -> Device {
+        self.0.clone()
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        if let Err(e) = webgan::backend::wait_for_gpu() {
+            // Not a panic inside a drop (it would abort): the test's own checks fail on it.
+            eprintln!("the GPU failed while finishing the test's work: {e}");
+        }
+    }
+}
+
+/// [`Gpu`], or `None` where there is no adapter and WEBGAN_NO_GPU_TESTS is set. CI installs
+/// Mesa's lavapipe (scripts/setup.sh), so a missing adapter is otherwise a failure: a machine
+/// without any Vulkan driver may opt out, loudly.
+pub fn wgpu(test: &str) -> Option<Gpu> {
+    static WGPU: std::sync::OnceLock<Result<Device, String>> = std::sync::OnceLock::new();
+    let opened = WGPU.get_or_init(|| {
+        webgan::backend::open(webgan::backend::BackendKind::Wgpu).map_err(|e| e.to_string())
+    });
+    match opened.clone() {
+        Ok(d) => Some(Gpu(d)),
+        Err(e) if std::env::var_os("WEBGAN_NO_GPU_TESTS").is_some() => {
+            eprintln!("{test} not run (WEBGAN_NO_GPU_TESTS is set): {e}");
+            None
+        }
+        Err(e) => panic!(
+            "no wgpu adapter ({e}); install Mesa's Vulkan drivers (scripts/setup.sh does), or \
+             set WEBGAN_NO_GPU_TESTS=1 to leave this test out on purpose"
+        ),
+    }
+}
+
 /// A small conditional image GAN (16x16 grey, 3 classes) that trains in milliseconds.
 pub fn tiny_image_arch() -> ArchConfig {
     ArchConfig::Image(

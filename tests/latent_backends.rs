@@ -1,26 +1,19 @@
 //! The latent tools compute the same on wgpu (lavapipe on a CPU-only machine) as on flex:
 //! principal directions, and an inversion's path (Adam through the generator, with its
-//! readbacks and pruning). Skipped, loudly, when no adapter exists.
+//! readbacks and pruning). A missing adapter fails it, unless WEBGAN_NO_GPU_TESTS is set
+//! (`common::wgpu`).
 
 mod common;
 
-use webgan::backend::{self, BackendKind};
 use webgan::block_on;
+use webgan::burn::tensor::Device;
 use webgan::directions;
 use webgan::inference::Sampler;
 use webgan::invert::{Classes, Inversion, InvertConfig};
 use webgan::latent;
 
-fn digits(kind: BackendKind) -> Option<Sampler> {
-    match backend::open(kind) {
-        Ok(device) => Some(
-            Sampler::load(webgan::shipped::model("digits").unwrap(), "digits", &device).unwrap(),
-        ),
-        Err(e) => {
-            eprintln!("SKIPPED latent tools on {}: {e}", kind.name());
-            None
-        }
-    }
+fn digits(device: &Device) -> Sampler {
+    Sampler::load(webgan::shipped::model("digits").unwrap(), "digits", device).unwrap()
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
@@ -32,10 +25,11 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn wgpu_agrees_with_flex_on_directions_and_inversion() {
-    let Some(gpu) = digits(BackendKind::Wgpu) else {
+    let Some(wgpu) = common::wgpu("latent tools on wgpu") else {
         return;
     };
-    let cpu = digits(BackendKind::Flex).unwrap();
+    let gpu = digits(&wgpu.device());
+    let cpu = digits(&common::cpu());
 
     // Directions: same shares and the same leading direction (sign-normalised) per class.
     let (a, b) = (
