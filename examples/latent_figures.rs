@@ -1,5 +1,5 @@
-//! The latent tools' figures on the shipped digits model (numbers for the README and the issue's
-//! closing note; a benchmark, not a test):
+//! The latent tools' figures on the shipped digits model (for models/README.md and
+//! docs/performance.md; a benchmark, not a test):
 //!   cargo run --release --example latent_figures -- directions      # shares, shared vs per class, time
 //!   cargo run --release --example latent_figures -- speed [BACKEND]  # one "find my digit" search
 //!   cargo run --release --example latent_figures -- mnist [N] [DIR]  # real test digits: classifier agreement

@@ -31,6 +31,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# The gates in scripts/test.sh.
+for c in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+done
 # std's sources: the page's threaded CPU build rebuilds std with atomics (scripts/build-web.sh).
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 

@@ -1,9 +1,9 @@
 //! Native training allocates and frees the same large buffers every step (activations,
 //! gradients, im2col matrices of several MB). glibc serves blocks above 128 KiB-32 MiB with
 //! fresh `mmap`s and returns them on `free`, so every step paid for page faults and zeroing
-//! again: measured with `webgan bench` (flex, 2 cores), 140 -> 113-123 ms per digits iteration
-//! at batch 64, 16 -> 9 ms per 64-digit generation. Keeping freed memory in the heap instead
-//! costs nothing but a process whose memory stays at its peak, as a trainer's does anyway.
+//! again, a cost `webgan bench` shows (docs/experiments.md has the figures). Keeping freed
+//! memory in the heap instead costs nothing but a process whose memory stays at its peak, as a
+//! trainer's does anyway.
 
 /// Asks glibc to keep freed memory for reuse (no effect on other C libraries or in the browser,
 /// whose allocator never returns memory).

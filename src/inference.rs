@@ -84,7 +84,7 @@ impl Sampler {
         labels: Option<Vec<i64>>,
     ) -> Result<(Tensor<2>, Option<Tensor<1, Int>>)> {
         let dim = self.latent_dim();
-        if z.is_empty() || z.len() % dim != 0 {
+        if z.is_empty() || !z.len().is_multiple_of(dim) {
             return Err(WebganError::invalid(
                 "latent",
                 format!("{} values", z.len()),

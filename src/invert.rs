@@ -183,7 +183,7 @@ impl Inversion {
         }
         let sample_len = sampler.arch().sample_len();
         let dim = sampler.latent_dim();
-        if targets.is_empty() || targets.len() % sample_len != 0 {
+        if targets.is_empty() || !targets.len().is_multiple_of(sample_len) {
             return Err(WebganError::bad_data(
                 "target",
                 format!(
@@ -450,6 +450,8 @@ fn pixel_mse(samples: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
 /// One starting z per candidate row of `targets`: the closest (pixel MSE) of `pool` random
 /// latents drawn for it. Chosen on the device (argmin and gather), so nothing is read back and
 /// the same code runs where reads must be asynchronous.
+// burn's `slice` takes one range per dimension: `[start..end]` is the rows, not a list.
+#[allow(clippy::single_range_in_vec_init)]
 fn best_of_pools(
     generator: &Generator,
     targets: &Tensor<2>,

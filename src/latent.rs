@@ -116,7 +116,7 @@ pub const MAX_PLANE_SIDE: usize = 32;
 /// to the corners' mean norm, where Gaussian latents live). Two: the path from the first to the
 /// second, read row by row.
 pub fn plane(corners: &[f32], dim: usize, rows: usize, cols: usize) -> Result<Vec<f32>> {
-    if dim == 0 || corners.len() % dim != 0 || !(2..=4).contains(&(corners.len() / dim)) {
+    if dim == 0 || !corners.len().is_multiple_of(dim) || !(2..=4).contains(&(corners.len() / dim)) {
         return Err(WebganError::invalid(
             "corners",
             format!("{} values", corners.len()),

@@ -141,7 +141,9 @@ pub fn orthonormalise(rows: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, usize> {
             }
         }
         let norm = dot(&v, &v).sqrt();
-        if !(norm > 1e-10 * dot(row, row).sqrt().max(f64::MIN_POSITIVE)) {
+        // Not `norm <= …`: a NaN norm must be refused too.
+        let floor = 1e-10 * dot(row, row).sqrt().max(f64::MIN_POSITIVE);
+        if norm.partial_cmp(&floor) != Some(std::cmp::Ordering::Greater) {
             return Err(index);
         }
         v.iter_mut().for_each(|x| *x /= norm);

@@ -51,28 +51,6 @@ pub fn mean_distance_to_ring(points: &[f32]) -> f32 {
         / n
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::SeedableRng;
-
-    #[test]
-    fn real_ring_data_covers_everything_and_a_collapsed_one_does_not() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-        let real = Toy::Ring.sample(&mut rng, 2000);
-        let cov = mode_coverage(Toy::Ring, &real);
-        assert_eq!(cov.modes_covered, 8);
-        assert!(cov.high_quality > 0.95, "{cov:?}");
-        assert!(mean_distance_to_ring(&real) < 0.06);
-
-        let collapsed: Vec<f32> = (0..1000).flat_map(|_| [1.0, 0.0]).collect();
-        let cov = mode_coverage(Toy::Ring, &collapsed);
-        assert_eq!(cov.modes_covered, 1);
-        let origin = vec![0.0; 200];
-        assert!((mean_distance_to_ring(&origin) - 1.0).abs() < 1e-6);
-    }
-}
-
 /// Fraction of `points` within `radius` of their nearest point in `reference` (both x,y pairs):
 /// "high quality" for data without discrete modes, such as the spiral.
 pub fn fraction_near(points: &[f32], reference: &[f32], radius: f32) -> f32 {
@@ -113,5 +91,27 @@ pub fn mean_pairwise_distance(samples: &[f32], len: usize) -> f32 {
         0.0
     } else {
         (total / pairs as f64) as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn real_ring_data_covers_everything_and_a_collapsed_one_does_not() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let real = Toy::Ring.sample(&mut rng, 2000);
+        let cov = mode_coverage(Toy::Ring, &real);
+        assert_eq!(cov.modes_covered, 8);
+        assert!(cov.high_quality > 0.95, "{cov:?}");
+        assert!(mean_distance_to_ring(&real) < 0.06);
+
+        let collapsed: Vec<f32> = (0..1000).flat_map(|_| [1.0, 0.0]).collect();
+        let cov = mode_coverage(Toy::Ring, &collapsed);
+        assert_eq!(cov.modes_covered, 1);
+        let origin = vec![0.0; 200];
+        assert!((mean_distance_to_ring(&origin) - 1.0).abs() < 1e-6);
     }
 }

@@ -1,6 +1,6 @@
 //! The quality bars of the shipped models, measured with the project's own classifiers,
 //! the balance report on tiny data, and the evaluation's refusals. (The full report is
-//! `webgan eval`; see the README.)
+//! `webgan eval`; see models/README.md.)
 
 use serde_json::Value;
 use webgan::burn::module::{Module, ModuleMapper, Param};

@@ -98,7 +98,7 @@ pub fn dataset_from_rgba(name: &str, rgba: &[u8], size: usize, channels: usize) 
     if !(channels == 1 || channels == 3) {
         return Err(WebganError::invalid("channels", channels, "must be 1 or 3"));
     }
-    if rgba.is_empty() || rgba.len() % per != 0 {
+    if rgba.is_empty() || !rgba.len().is_multiple_of(per) {
         return Err(WebganError::bad_data(
             name,
             format!(

@@ -327,11 +327,11 @@ pub async fn of_model(sampler: &Sampler) -> Result<(Directions, bool)> {
     Ok((compute(sampler, ON_LOAD_SAMPLES, per_class).await?, true))
 }
 
-/// The shared-or-per-class choice: one set per class for conditional models. Measured on the
-/// shipped digits model (`examples/latent_figures.rs`): its labels multiply z, so each class
-/// has its own principal axes; a shared set captured only 11-22% of the variance each class's
-/// own top directions drive, and its first direction moved images no more than a random one
-/// (0.99x), where each class's own first direction moved them 5.6x more.
+/// The shared-or-per-class choice: one set per class for conditional models. The digits
+/// model's labels multiply z, so each class has its own principal axes: a shared set captures
+/// little of the variance each class's own directions drive, and its first direction moves
+/// images hardly more than a random one (`examples/latent_figures.rs` measures it; the figures
+/// are in models/README.md).
 pub fn default_per_class(sampler: &Sampler) -> bool {
     sampler.arch().n_classes() > 0
 }

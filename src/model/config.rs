@@ -56,11 +56,11 @@ impl ImageGanConfig {
     pub fn stages(&self) -> Result<(usize, usize)> {
         let mut start = self.image_size;
         let mut stages = 0;
-        while start > 7 && start % 2 == 0 {
+        while start > 7 && start.is_multiple_of(2) {
             start /= 2;
             stages += 1;
         }
-        if stages == 0 || start < 3 || start > 7 {
+        if stages == 0 || !(3..=7).contains(&start) {
             return Err(WebganError::invalid(
                 "image_size",
                 self.image_size,

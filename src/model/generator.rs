@@ -157,8 +157,9 @@ impl ToyGenerator {
     }
 }
 
-/// Any of webgan's generators.
+/// Any of webgan's generators. Not boxed: a run holds two or three, built once.
 #[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Generator {
     Image(ImageGenerator),
     Toy(ToyGenerator),

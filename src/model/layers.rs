@@ -2,14 +2,12 @@
 //! each with two interchangeable ways to compute it from the same weights (burn's usual
 //! layouts: [C_out, C_in, 4, 4] and [C_in, C_out, 4, 4]), on NCHW tensors:
 //!
-//! - `native`: burn's own `conv2d` / `conv_transpose2d`. Fastest on `flex` (measured with
-//!   `cargo run --release --example profile_layers`: 26 ms forward+backward for the 128->64
-//!   transposed convolution at batch 64, against 91 ms for the matmul form). When training on
-//!   `flex`, `cpu` computes both layers instead (whole-batch matrix products).
+//! - `native`: burn's own `conv2d` / `conv_transpose2d`. Fastest on `flex` (measure with
+//!   `cargo run --release --example profile_layers`). When training on `flex`, `cpu` computes
+//!   both layers instead (whole-batch matrix products).
 //! - `matmul`: rewritten exactly as "gather shifted slices, then one matmul", with no
 //!   multiplications by zero, using only slice, cat, reshape, permute and matmul. For backends
-//!   whose convolution kernels are slow but whose matmul is fast: burn 0.22's `ndarray` needs
-//!   3.2 s for that same transposed convolution.
+//!   whose convolution kernels are slow but whose matmul is fast, as burn 0.22's `ndarray`.
 //!
 //! The tests check that both paths agree with each other.
 

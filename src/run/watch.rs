@@ -67,7 +67,7 @@ impl TrainingRun {
                 "only 2-D toy data has a decision surface to draw",
             ));
         }
-        if !(2..=256).contains(&resolution) || !(extent.is_finite() && extent > 0.0) {
+        if !((2..=256).contains(&resolution) && extent.is_finite() && extent > 0.0) {
             return Err(WebganError::invalid(
                 "heatmap",
                 format!("{resolution} x {resolution} over ±{extent}"),

@@ -205,7 +205,7 @@ impl GanTrainer {
     /// Checks a real batch's shape and labels before anything touches the device.
     fn check_batch(&self, real: &RealBatch<'_>) -> Result<usize> {
         let len = self.arch.sample_len();
-        if real.samples.is_empty() || real.samples.len() % len != 0 {
+        if real.samples.is_empty() || !real.samples.len().is_multiple_of(len) {
             return Err(WebganError::bad_data(
                 "training batch",
                 format!(

@@ -72,10 +72,8 @@ fn weight_matrix(w: &FlexTensor) -> FlexTensor {
 }
 
 /// How many samples one pass takes at a time: as many as keep its im2col matrix within this
-/// many floats (4 MiB). Whole batches overflow the caches: the 64->128 convolution's input
-/// gradient took 32 ms at batch 128 in one piece, against 2 x 5.6 ms in halves, and a digits
-/// iteration at batch 256 446 ms, against 290 ms with pieces of 1 or 2 Mi floats and 315 ms
-/// with 0.75 Mi (`webgan bench`, 2 cores).
+/// many floats (4 MiB). Whole batches overflow the caches, and pieces of 1 or 2 Mi floats were
+/// fastest at batch 256 (`webgan bench`; the figures are in docs/experiments.md).
 const PIECE_FLOATS: usize = 1 << 20;
 
 /// (start, length) of consecutive pieces of a batch, each within [`PIECE_FLOATS`].

@@ -5,8 +5,8 @@
 //! The model calls [`down_conv`], [`up_conv`], [`leaky_relu`] and [`batch_norm_relu`] first;
 //! they answer `None` for any other backend (WebGPU, ndarray) and for flex without autodiff
 //! (generation, where burn's kernels serve), and the model then uses burn's operation. Measured with
-//! `webgan bench` and `cargo run --release --example profile_step` (the README's speed
-//! section). Each pass is checked against burn's in the tests.
+//! `webgan bench` and `cargo run --release --example profile_step` (docs/performance.md).
+//! Each pass is checked against burn's in the tests.
 
 mod activation;
 mod conv;
