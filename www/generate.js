@@ -57,7 +57,10 @@ function showBackend() {
   const { summary, details } = backendSentence({
     description: b.description,
     isGpu: b.isGpu,
+    software: b.software,
+    adapter: b.adapter,
     reason: b.reason,
+    reasonCode: b.reasonCode,
   });
   showWithDetails($('backend'), summary, details);
   $('backend').dataset.backend = b.isGpu ? 'webgpu' : 'cpu';

@@ -19,10 +19,10 @@ const LETTERS = 'ABCD';
 // Draws samples (the generator's output, n x size x size x channels) as a grid of `cols` columns.
 export function drawSamples(canvas, samples, cols) {
   const { gan, wasm } = session;
-  const rgba = wasm.renderGrid(samples, gan.imageSize, gan.channels, cols);
-  const rows = Math.ceil(samples.length / (gan.imageSize * gan.imageSize * gan.channels) / cols);
-  const width = gan.imageSize * cols;
-  const height = gan.imageSize * rows;
+  const grid = wasm.renderGrid(samples, gan.imageSize, gan.channels, cols);
+  const { width, height } = grid;
+  const rgba = grid.rgba;
+  grid.free();
   if (canvas.width !== width || canvas.height !== height) {
     canvas.width = width;
     canvas.height = height;

@@ -1,41 +1,47 @@
 // Plain sentences for what the page shows a person: the backend in use and the model loaded.
 // Each returns a one-line summary and the full details (shown one click away). DOM-free.
 
-// { description, isGpu, reason, threads } (a Backend from Backend.open, whose reason says why
-// it is in use: "chosen", "a GPU adapter", or why WebGPU was not used; threads: the CPU's
-// { count, reason } from planCpuThreads, in the Train view) -> { summary, details }
-export function backendSentence({ description, isGpu, reason = null, threads = null }) {
+// { description, isGpu, software, adapter, reason, reasonCode, threads } (a Backend from Backend.open:
+// reason says why it is in use in a sentence, reasonCode the same as one of Rust's codes;
+// software: WebGPU on a software emulation; adapter: the GPU's name; threads: the CPU's { count, reason } from
+// planCpuThreads, in the Train view) -> { summary, details }
+export function backendSentence({
+  description,
+  isGpu,
+  software = false,
+  adapter = '',
+  reason = null,
+  reasonCode = null,
+  threads = null,
+}) {
   const details = [`In use: ${description}.`];
-  if (reason && !['chosen', 'a GPU adapter'].includes(reason))
+  if (reason && !['chosen', 'gpu_adapter'].includes(reasonCode))
     details.push(`WebGPU was not used: ${reason}.`);
   if (!isGpu && threads) details.push(`Threads: ${threads.reason}.`);
   if (isGpu) {
-    const software = /swiftshader|software|llvmpipe|lavapipe/i.test(description);
-    const adapter = (description.match(/^WebGPU \((.*)\)$/) || [])[1];
     const summary = software
       ? 'WebGPU, emulated on the CPU (a software GPU: it works, slowly)'
-      : `WebGPU${adapter ? ` on ${adapter.split(',')[0]}` : ''}`;
+      : `WebGPU${adapter ? ` on ${adapter}` : ''}`;
     return { summary, details: details.join(' ') };
   }
   // The Generate view runs on one thread; the Train view says how many it trains on.
   const count = threads ? threads.count : 1;
   const perThread = count > 1 ? `${count} threads` : 'one thread';
-  if (reason === 'chosen')
+  if (reasonCode === 'chosen')
     return { summary: `CPU, as chosen (WebAssembly, ${perThread})`, details: details.join(' ') };
   return {
-    summary: `CPU${threads ? ` (${perThread})` : ''} — ${whyNoGpu(reason || '')}`,
+    summary: `CPU${threads ? ` (${perThread})` : ''} — ${WHY_NO_GPU[reasonCode] || WHY_NO_GPU.open_failed}`,
     details: details.join(' '),
   };
 }
 
-// Rust's reasons are sentences already; the summary keeps a short form of each.
-function whyNoGpu(reason) {
-  if (/has no webgpu/i.test(reason)) return 'this browser has no WebGPU';
-  if (/software emulation|swiftshader/i.test(reason))
-    return 'WebGPU here is a slow software emulation';
-  if (/no usable gpu|adapter/i.test(reason)) return "this browser's WebGPU found no usable GPU";
-  return 'WebGPU could not start';
-}
+// The summary's short form of each of Rust's reason codes (the sentence is in the details).
+const WHY_NO_GPU = {
+  no_webgpu: 'this browser has no WebGPU',
+  software: 'WebGPU here is a slow software emulation',
+  no_adapter: "this browser's WebGPU found no usable GPU",
+  open_failed: 'WebGPU could not start',
+};
 
 const numberWords = (n) => Number(n).toLocaleString('en-US');
 

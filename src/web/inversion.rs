@@ -1,5 +1,8 @@
 //! "Find my digit" for the page (full module only: it needs gradients): latent inversion,
 //! meant to run in a worker. Thin over `invert` and `target_image`.
+// The borrow is held across the await on purpose: while a call is in flight the object is
+// borrowed, so a second call fails with kind "busy" instead of re-entering the wasm object.
+#![allow(clippy::await_holding_refcell_ref)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -7,7 +10,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use super::errors::{busy, js_error};
-use super::session::WebGan;
+use super::generator::WebGan;
 use crate::invert::{self, Classes, Inversion, InvertConfig};
 use crate::target_image;
 

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::session::WebGan;
+use super::generator::WebGan;
 use crate::directions;
 use crate::latent;
 

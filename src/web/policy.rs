@@ -3,19 +3,58 @@
 //! - "cpu": the CPU backend;
 //! - "auto": WebGPU where the adapter is a real GPU; the CPU where the browser has no WebGPU,
 //!   no adapter, or only a software adapter (SwiftShader, `isFallbackAdapter`: Chrome's
-//!   fallback where the GPU is blocklisted, and headless Chromium). Measured here: on
-//!   SwiftShader 64 digits take 1.7 s and a digits training step 12.8 s, against 75 ms and
-//!   0.6 s on the CPU backend in the same page, so the CPU wins there for both views.
+//!   fallback where the GPU is blocklisted, and headless Chromium): there the CPU backend in
+//!   the same page is many times faster for both views (docs/performance.md).
+//!
 //! The chosen backend carries a one-line `reason`, which the page shows beside its name.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::errors::js_error;
-use super::session::Backend;
 
-const SOFTWARE: &str = "the WebGPU adapter is a software emulation (SwiftShader), slower than \
-     the CPU here; choose WebGPU to use it anyway";
+/// Why a backend is in use: a stable code the page branches on (`reasonCode`), and the
+/// sentence it shows (`reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Why {
+    /// The Backend menu asked for it.
+    Chosen,
+    /// "auto" found a GPU adapter.
+    GpuAdapter,
+    NoWebgpu,
+    NoAdapter,
+    /// The only adapter is a software emulation, slower than the CPU.
+    Software,
+    /// WebGPU was there but would not open.
+    OpenFailed,
+}
+
+impl Why {
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Why::Chosen => "chosen",
+            Why::GpuAdapter => "gpu_adapter",
+            Why::NoWebgpu => "no_webgpu",
+            Why::NoAdapter => "no_adapter",
+            Why::Software => "software",
+            Why::OpenFailed => "open_failed",
+        }
+    }
+
+    pub(crate) fn sentence(self) -> &'static str {
+        match self {
+            Why::Chosen => "chosen",
+            Why::GpuAdapter => "a GPU adapter",
+            Why::NoWebgpu => "this browser has no WebGPU",
+            Why::NoAdapter => "this browser's WebGPU found no usable GPU",
+            Why::Software => {
+                "the WebGPU adapter is a software emulation (SwiftShader), slower than the CPU \
+                 here; choose WebGPU to use it anyway"
+            }
+            Why::OpenFailed => "WebGPU could not be opened",
+        }
+    }
+}
 
 /// What the browser says about its default WebGPU adapter, read through the global object so
 /// that this works in a worker too. `None`: no WebGPU, or no adapter.
@@ -29,24 +68,24 @@ pub(super) fn get(target: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-async fn adapter_facts() -> Result<AdapterFacts, &'static str> {
+async fn adapter_facts() -> Result<AdapterFacts, Why> {
     let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
     if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser has no WebGPU");
+        return Err(Why::NoWebgpu);
     }
     let request = get(&gpu, "requestAdapter")
         .dyn_into::<js_sys::Function>()
-        .map_err(|_| "this browser's WebGPU cannot list adapters")?;
+        .map_err(|_| Why::NoAdapter)?;
     let promise = request
         .call0(&gpu)
         .ok()
         .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
-        .ok_or("this browser's WebGPU cannot list adapters")?;
+        .ok_or(Why::NoAdapter)?;
     let adapter = wasm_bindgen_futures::JsFuture::from(promise)
         .await
-        .map_err(|_| "this browser's WebGPU found no usable GPU")?;
+        .map_err(|_| Why::NoAdapter)?;
     if adapter.is_null() || adapter.is_undefined() {
-        return Err("this browser's WebGPU found no usable GPU");
+        return Err(Why::NoAdapter);
     }
     let info = get(&adapter, "info");
     let text = |key: &str| get(&info, key).as_string().unwrap_or_default();
@@ -69,9 +108,10 @@ async fn adapter_facts() -> Result<AdapterFacts, &'static str> {
 /// can run it (the small generation module has only the CPU backend).
 #[wasm_bindgen]
 pub struct BackendPlan {
-    gpu: bool,
-    reason: String,
-    adapter: String,
+    pub(super) gpu: bool,
+    pub(super) why: Why,
+    pub(super) adapter: String,
+    pub(super) software: bool,
 }
 
 #[wasm_bindgen]
@@ -85,7 +125,20 @@ impl BackendPlan {
     /// Why, in one line.
     #[wasm_bindgen(getter)]
     pub fn reason(&self) -> String {
-        self.reason.clone()
+        self.why.sentence().into()
+    }
+
+    /// Why, as a code: chosen, gpu_adapter, no_webgpu, no_adapter or software.
+    #[wasm_bindgen(getter, js_name = reasonCode)]
+    pub fn reason_code(&self) -> String {
+        self.why.code().into()
+    }
+
+    /// Whether the browser's WebGPU adapter is a software emulation (SwiftShader, or flagged
+    /// as a fallback adapter).
+    #[wasm_bindgen(getter)]
+    pub fn software(&self) -> bool {
+        self.software
     }
 }
 
@@ -94,62 +147,37 @@ impl BackendPlan {
 /// choice is unknown.
 #[wasm_bindgen(js_name = planBackend)]
 pub async fn plan_backend(choice: &str) -> Result<BackendPlan, JsValue> {
-    let cpu = |reason: &str| BackendPlan {
+    let cpu = |why: Why, software: bool| BackendPlan {
         gpu: false,
-        reason: reason.into(),
+        why,
         adapter: String::new(),
+        software,
     };
     match choice {
-        "cpu" => Ok(cpu("chosen")),
+        "cpu" => Ok(cpu(Why::Chosen, false)),
         "webgpu" | "auto" => {
             let facts = match adapter_facts().await {
                 Ok(f) => f,
-                Err(why) if choice == "auto" => return Ok(cpu(why)),
-                Err(why) => return Err(js_error("backend", why)),
+                Err(why) if choice == "auto" => return Ok(cpu(why, false)),
+                Err(why) => return Err(js_error("backend", why.sentence())),
             };
             if facts.software && choice == "auto" {
-                return Ok(cpu(SOFTWARE));
+                return Ok(cpu(Why::Software, true));
             }
             Ok(BackendPlan {
                 gpu: true,
-                reason: if choice == "auto" {
-                    "a GPU adapter"
+                why: if choice == "auto" {
+                    Why::GpuAdapter
                 } else {
-                    "chosen"
-                }
-                .into(),
+                    Why::Chosen
+                },
                 adapter: facts.name,
+                software: facts.software,
             })
         }
         other => Err(js_error(
             "bad_input",
             &format!("backend \"{other}\": choose auto, webgpu or cpu"),
         )),
-    }
-}
-
-#[wasm_bindgen]
-impl Backend {
-    /// Opens the backend `choice` ("auto", "webgpu" or "cpu") names under the policy above.
-    /// Errors (kind "backend" or "bad_input") only when WebGPU was asked for explicitly and
-    /// cannot be had, or the choice is unknown. Where WebGPU fails to open, "auto" falls back
-    /// to the CPU and says why.
-    pub async fn open(choice: &str) -> Result<Backend, JsValue> {
-        let plan = plan_backend(choice).await?;
-        if !plan.gpu {
-            return Ok(Backend::cpu().because(&plan.reason));
-        }
-        let gpu = match Backend::webgpu().await {
-            Ok(b) => b,
-            Err(e) if choice == "auto" => {
-                let why = e
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .unwrap_or_else(|| "WebGPU could not be opened".into());
-                return Ok(Backend::cpu().because(&why));
-            }
-            Err(e) => return Err(e),
-        };
-        Ok(gpu.named(&plan.adapter).because(&plan.reason))
     }
 }

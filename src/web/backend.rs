@@ -1,14 +1,14 @@
-//! Backends and loaded generators, as JS classes.
+//! The backend a page computes on, as a JS class: WebGPU or the CPU, with why it is in use.
+//! Which one to open is the policy's (`policy`): `Backend.open` follows it.
 
 #[cfg(feature = "gpu")]
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use burn::tensor::Device;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::errors::js_error;
-use crate::inference::Sampler;
 
 #[cfg(feature = "gpu")]
 thread_local! {
@@ -24,8 +24,13 @@ pub struct Backend {
     device: Device,
     description: String,
     gpu: bool,
-    /// Why this backend is in use (see `policy`), shown beside its name.
-    reason: Option<String>,
+    /// Why this backend is in use (see `policy`), shown beside its name, and in the words the
+    /// reason was found in where they say more than the code's sentence.
+    why: Option<(super::policy::Why, Option<String>)>,
+    /// A software emulation of a GPU (SwiftShader): it works, slowly.
+    software: bool,
+    /// The GPU adapter's name ("" on the CPU, or where the browser gives none).
+    adapter: String,
 }
 
 #[wasm_bindgen]
@@ -55,7 +60,9 @@ impl Backend {
                 "CPU (burn flex, wasm)".into()
             },
             gpu: false,
-            reason: None,
+            why: None,
+            software: false,
+            adapter: String::new(),
         }
     }
 
@@ -73,7 +80,27 @@ impl Backend {
     /// Why this backend is in use: "chosen", "a GPU adapter", or why WebGPU was not used.
     #[wasm_bindgen(getter)]
     pub fn reason(&self) -> Option<String> {
-        self.reason.clone()
+        let (why, said) = self.why.as_ref()?;
+        Some(said.clone().unwrap_or_else(|| why.sentence().into()))
+    }
+
+    /// The same as a code the page can branch on: chosen, gpu_adapter, no_webgpu, no_adapter,
+    /// software or open_failed (none for a backend opened directly, not through `open`).
+    #[wasm_bindgen(getter, js_name = reasonCode)]
+    pub fn reason_code(&self) -> Option<String> {
+        self.why.as_ref().map(|(why, _)| why.code().into())
+    }
+
+    /// Whether this is WebGPU on a software emulation of a GPU.
+    #[wasm_bindgen(getter)]
+    pub fn software(&self) -> bool {
+        self.software
+    }
+
+    /// The GPU adapter's name, "" on the CPU.
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.adapter.clone()
     }
 }
 
@@ -118,14 +145,21 @@ impl Backend {
                 format!("WebGPU ({name})")
             },
             gpu: true,
-            reason: None,
+            why: None,
+            software: false,
+            adapter: info.name.clone(),
         };
         WEBGPU.with(|b| *b.borrow_mut() = Some(backend.clone()));
         Ok(backend)
     }
 
-    pub(crate) fn because(mut self, reason: &str) -> Backend {
-        self.reason = Some(reason.to_string());
+    pub(crate) fn because(mut self, why: super::policy::Why, said: Option<String>) -> Backend {
+        self.why = Some((why, said));
+        self
+    }
+
+    pub(crate) fn with_software(mut self, software: bool) -> Backend {
+        self.software = software;
         self
     }
 
@@ -133,6 +167,9 @@ impl Backend {
     pub(crate) fn named(mut self, adapter: &str) -> Backend {
         if self.description == "WebGPU" && !adapter.is_empty() {
             self.description = format!("WebGPU ({adapter})");
+        }
+        if self.adapter.is_empty() {
+            self.adapter = adapter.to_string();
         }
         self
     }
@@ -143,91 +180,30 @@ impl Backend {
     }
 }
 
-/// A generator loaded onto a backend. Weights are uploaded once, here; each `generate` only
-/// sends the latent vectors.
 #[wasm_bindgen]
-pub struct WebGan {
-    sampler: Rc<Sampler>,
-}
-
-#[wasm_bindgen]
-impl WebGan {
-    /// Loads a `.wgan` file (generator or checkpoint). A wrong or corrupt file is an error
-    /// that says what is wrong.
-    pub fn load(backend: &Backend, weights: &[u8], name: &str) -> Result<WebGan, JsValue> {
-        let sampler = Sampler::load(weights, name, &backend.device)?;
-        Ok(WebGan {
-            sampler: Rc::new(sampler),
-        })
-    }
-
-    /// Computes convolutions through matmul instead of burn's convolution kernels (same
-    /// weights, same results; faster where the backend's convolutions are slow).
-    #[wasm_bindgen(js_name = setMatmulConvs)]
-    pub fn set_matmul_convs(&mut self, on: bool) -> Result<(), JsValue> {
-        Rc::get_mut(&mut self.sampler)
-            .ok_or_else(|| js_error("busy", "cannot switch while a generation is running"))?
-            .set_matmul_convs(on);
-        Ok(())
-    }
-
-    /// The file's manifest (architecture, data, steps, metrics, provenance) as JSON.
-    #[wasm_bindgen(getter)]
-    pub fn manifest(&self) -> String {
-        serde_json::to_string(&self.sampler.manifest).unwrap_or_default()
-    }
-
-    #[wasm_bindgen(getter, js_name = latentDim)]
-    pub fn latent_dim(&self) -> usize {
-        self.sampler.latent_dim()
-    }
-
-    #[wasm_bindgen(getter, js_name = nClasses)]
-    pub fn n_classes(&self) -> usize {
-        self.sampler.arch().n_classes()
-    }
-
-    /// Side of the images in pixels (0 for 2-D models).
-    #[wasm_bindgen(getter, js_name = imageSize)]
-    pub fn image_size(&self) -> usize {
-        self.sampler.arch().image_shape().map_or(0, |s| s.0)
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn channels(&self) -> usize {
-        self.sampler.arch().image_shape().map_or(0, |s| s.1)
-    }
-
-    /// Labels for `n` samples: all `class`, or cycling through the classes when `class` is
-    /// negative. Empty for unconditional models.
-    pub fn labels(&self, n: usize, class: i32) -> Result<Vec<i32>, JsValue> {
-        let class = usize::try_from(class).ok();
-        let labels = self.sampler.labels(n, class)?;
-        Ok(labels
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| l as i32)
-            .collect())
-    }
-
-    /// Runs the generator on latent vectors `z` (n x latentDim) and labels (empty for
-    /// unconditional models); resolves to n samples, channels-last, in [-1, 1].
-    pub fn generate(&self, z: Vec<f32>, labels: Vec<i32>) -> js_sys::Promise {
-        let sampler = self.sampler.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let labels = (!labels.is_empty()).then(|| labels.into_iter().map(i64::from).collect());
-            let samples = sampler
-                .generate_async(z, labels)
-                .await
-                .map_err(JsValue::from)?;
-            Ok(js_sys::Float32Array::from(samples.as_slice()).into())
-        })
-    }
-}
-
-impl WebGan {
-    /// The loaded generator, shared with the latent tools.
-    pub(crate) fn sampler(&self) -> Rc<Sampler> {
-        self.sampler.clone()
+impl Backend {
+    /// Opens the backend `choice` ("auto", "webgpu" or "cpu") names under the policy above.
+    /// Errors (kind "backend" or "bad_input") only when WebGPU was asked for explicitly and
+    /// cannot be had, or the choice is unknown. Where WebGPU fails to open, "auto" falls back
+    /// to the CPU and says why.
+    pub async fn open(choice: &str) -> Result<Backend, JsValue> {
+        let plan = super::policy::plan_backend(choice).await?;
+        if !plan.gpu {
+            return Ok(Backend::cpu().because(plan.why, None));
+        }
+        let gpu = match Backend::webgpu().await {
+            Ok(b) => b,
+            Err(e) if choice == "auto" => {
+                let said = e
+                    .dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()));
+                return Ok(Backend::cpu().because(super::policy::Why::OpenFailed, said));
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(gpu
+            .named(&plan.adapter)
+            .with_software(plan.software)
+            .because(plan.why, None))
     }
 }
