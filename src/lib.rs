@@ -13,7 +13,7 @@ mod block;
 pub mod data;
 pub mod directions;
 pub mod error;
-#[cfg(all(feature = "cli", not(target_family = "wasm")))]
+#[cfg(feature = "train")]
 pub mod eval;
 pub mod grid;
 pub mod inference;

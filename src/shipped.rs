@@ -7,6 +7,21 @@ pub const MODELS: [(&str, &[u8]); 2] = [
     ("faces", include_bytes!("../models/faces.wgan")),
 ];
 
+/// (name, weights) of the shipped classifiers: `webgan eval`'s judges and the live quality
+/// meter's (`run::meter`).
+pub const CLASSIFIERS: [(&str, &[u8]); 1] = [(
+    "digits-classifier",
+    include_bytes!("../models/digits-classifier.wgan"),
+)];
+
+/// The shipped classifier of that name (e.g. "digits-classifier"), if any.
+pub fn classifier(name: &str) -> Option<&'static [u8]> {
+    CLASSIFIERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, bytes)| *bytes)
+}
+
 /// The shipped model of that name, if any.
 pub fn model(name: &str) -> Option<&'static [u8]> {
     MODELS

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::loss::GanLoss;
 use crate::model::{ArchConfig, ImageGanConfig};
-use crate::presets::Preset;
+use crate::presets::{Preset, Recipe};
 use crate::train::TrainConfig;
 use crate::train::augment::Augmentation;
 
@@ -18,6 +18,8 @@ use crate::train::augment::Augmentation;
 pub struct TrainSpec {
     /// The architecture, defaults and (for the toy sets) the data.
     pub preset: Preset,
+    /// Which of the preset's recipes the defaults come from (default: `long`).
+    pub recipe: Option<Recipe>,
     pub loss: Option<GanLoss>,
     pub lr_g: Option<f64>,
     pub lr_d: Option<f64>,
@@ -51,6 +53,7 @@ impl TrainSpec {
     pub fn preset(preset: Preset) -> TrainSpec {
         TrainSpec {
             preset,
+            recipe: None,
             loss: None,
             lr_g: None,
             lr_d: None,
@@ -79,8 +82,38 @@ impl TrainSpec {
         })
     }
 
-    /// The architecture and training configuration this spec means, validated.
+    /// This spec's settings, each taken from `base` where this one leaves it out.
+    fn or(&self, base: &TrainSpec) -> TrainSpec {
+        TrainSpec {
+            preset: self.preset,
+            recipe: self.recipe.or(base.recipe),
+            loss: self.loss.or(base.loss),
+            lr_g: self.lr_g.or(base.lr_g),
+            lr_d: self.lr_d.or(base.lr_d),
+            batch_size: self.batch_size.or(base.batch_size),
+            d_steps: self.d_steps.or(base.d_steps),
+            label_smoothing: self.label_smoothing.or(base.label_smoothing),
+            seed: self.seed.or(base.seed),
+            ema_decay: self.ema_decay.or(base.ema_decay),
+            augment: self.augment.clone().or(base.augment.clone()),
+            spectral_norm: self.spectral_norm.or(base.spectral_norm),
+            latent_dim: self.latent_dim.or(base.latent_dim),
+            width: self.width.or(base.width),
+            image_size: self.image_size.or(base.image_size),
+            channels: self.channels.or(base.channels),
+            n_classes: self.n_classes.or(base.n_classes),
+        }
+    }
+
+    /// The architecture and training configuration this spec means, validated: the preset's
+    /// defaults, then its recipe's, then this spec's own settings.
     pub fn resolve(&self) -> Result<(ArchConfig, TrainConfig)> {
+        let recipe = self.recipe.unwrap_or_default();
+        let spec = self.or(&recipe.overrides(self.preset));
+        spec.resolve_over_preset()
+    }
+
+    fn resolve_over_preset(&self) -> Result<(ArchConfig, TrainConfig)> {
         let arch = match self.preset.arch() {
             ArchConfig::Image(c) => ArchConfig::Image(ImageGanConfig {
                 image_size: self.image_size.unwrap_or(c.image_size),
@@ -172,6 +205,34 @@ mod tests {
                 .unwrap(),
             (arch, config)
         );
+    }
+
+    #[test]
+    fn the_minutes_recipe_changes_digits_only_and_settings_still_win() {
+        let resolve = |json: &str| TrainSpec::from_json(json).unwrap().resolve().unwrap();
+        let width = |arch: &ArchConfig| match arch {
+            ArchConfig::Image(c) => c.width,
+            ArchConfig::Toy(c) => c.hidden,
+        };
+        let long = resolve(r#"{"preset":"digits"}"#);
+        assert_eq!(long, resolve(r#"{"preset":"digits","recipe":"long"}"#));
+        let (arch, config) = resolve(r#"{"preset":"digits","recipe":"minutes"}"#);
+        let quick = Recipe::Minutes.overrides(Preset::Digits);
+        assert_eq!(Some(width(&arch)), quick.width);
+        assert_eq!(Some(config.lr_g), quick.lr_g);
+        assert_ne!((width(&arch), config.lr_g), (width(&long.0), long.1.lr_g));
+        let (arch, _) = resolve(r#"{"preset":"digits","recipe":"minutes","width":16}"#);
+        assert_eq!(
+            width(&arch),
+            16,
+            "a spec's own setting wins over its recipe"
+        );
+        for preset in ["ring", "faces"] {
+            assert_eq!(
+                resolve(&format!(r#"{{"preset":"{preset}","recipe":"minutes"}}"#)),
+                resolve(&format!(r#"{{"preset":"{preset}"}}"#)),
+            );
+        }
     }
 
     #[test]

@@ -78,6 +78,16 @@ fn train_resume_and_sample_digits_end_to_end() {
     assert_eq!(log.lines().count(), 2);
     let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
     assert!(first["d_loss"].as_f64().unwrap().is_finite());
+    // The live quality meter reads the first step and the last (run::meter): in the log, and
+    // its sentence at the end.
+    for line in log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let r = v["meter"]["readability"].as_f64();
+        assert!(r.is_some_and(|r| (0.0..=1.0).contains(&r)), "{line}");
+        assert_eq!(v["meter"]["per_class"].as_array().map(Vec::len), Some(10));
+    }
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("digits readable"), "{stdout}");
     // One column per class, eight rows.
     assert_eq!(png_size(&out.join("samples/final.png")), (10 * 28, 8 * 28));
 

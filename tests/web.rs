@@ -25,10 +25,7 @@ async fn webgpu() -> Device {
     Backend::webgpu()
         .await
         .unwrap_or_else(|e| {
-            panic!(
-                "headless Chromium with --enable-unsafe-webgpu has WebGPU: {:?}",
-                wasm_bindgen::JsValue::from(e)
-            )
+            panic!("headless Chromium with --enable-unsafe-webgpu has WebGPU: {e:?}")
         })
         .device()
         .clone()
@@ -408,4 +405,39 @@ async fn memory_stays_flat_over_two_thousand_steps() {
         // at batch 128) would add ~800 MB over 1,900 CPU steps.
         assert!(at_late - at_early <= 4e6, "{name}: {at_early} -> {at_late}");
     }
+}
+
+/// The live quality meter (`run::meter`) reads the same figures on WebGPU as on the CPU: one
+/// run's weights on both, the digits classifier the page fetches, the same fixed latents.
+#[wasm_bindgen_test]
+async fn the_quality_meter_on_webgpu_reads_what_the_cpu_reads() {
+    const CLASSIFIER: &[u8] = include_bytes!("../models/digits-classifier.wgan");
+    let mut readings = Vec::new();
+    for (_, mut t) in cpu_and_webgpu_from_one_checkpoint(SMALL_DIGITS, 3).await {
+        assert_eq!(t.meter_classifier(), Some("digits-classifier"));
+        assert!(t.attach_meter(CLASSIFIER).unwrap());
+        readings.push(t.read_meter().await.unwrap().unwrap());
+    }
+    let (cpu, gpu) = (&readings[0], &readings[1]);
+    log(format!(
+        "meter: CPU {:.3} FID {:.3} ({:.0} ms), WebGPU {:.3} FID {:.3} ({:.0} ms)",
+        cpu.readability, cpu.fid, cpu.ms, gpu.readability, gpu.fid, gpu.ms
+    ));
+    // Rounding may flip a sample on a class boundary: at most one of a class's 25.
+    let one = 1.0 / webgan::run::meter::PER_CLASS as f64 + 1e-9;
+    for (c, (a, b)) in cpu.per_class.iter().zip(&gpu.per_class).enumerate() {
+        assert!((a - b).abs() <= one, "class {c}: CPU {a}, WebGPU {b}");
+    }
+    assert!(
+        (cpu.fid - gpu.fid).abs() <= 1e-2 * cpu.fid.max(1.0),
+        "FID: CPU {}, WebGPU {}",
+        cpu.fid,
+        gpu.fid
+    );
+    assert!(
+        (cpu.diversity - gpu.diversity).abs() <= 1e-2 * cpu.diversity.max(1.0),
+        "diversity: CPU {}, WebGPU {}",
+        cpu.diversity,
+        gpu.diversity
+    );
 }

@@ -72,7 +72,8 @@ function niceTicks(lo, hi, count) {
 // series: [{ label, colour, values }] sharing the x values `steps`. `range`: fixed [min, max]
 // or null to fit the data (1st to 99th percentile, so one spike does not flatten the rest).
 // Each series is drawn raw (thin, faint) and smoothed (thick), with a legend and both axes.
-export function drawLineChart(canvas, { title, steps, series, range = null }) {
+// smoothing: false for sparse series (e.g. the quality meter's readings), drawn as they are.
+export function drawLineChart(canvas, { title, steps, series, range = null, smoothing = true }) {
   const { ctx, w, h } = crispContext(canvas);
   const t = theme();
   const m = { left: 48, right: 12, top: 28, bottom: 30 };
@@ -145,6 +146,10 @@ export function drawLineChart(canvas, { title, steps, series, range = null }) {
   ctx.clip();
   for (const s of series) {
     ctx.strokeStyle = s.colour;
+    if (!smoothing) {
+      line(ctx, steps, s.values, px, py, 2.2);
+      continue;
+    }
     ctx.globalAlpha = 0.3;
     line(ctx, steps, s.values, px, py, 1);
     ctx.globalAlpha = 1;

@@ -95,6 +95,7 @@ export function readRefresh() {
 // After a trainer is made (or resumed): empty fields show the value in use as their placeholder.
 // Values are never written into the fields: what the user typed is what a Reset starts from.
 export function showEffective(options) {
+  shown += 1;
   for (const field of FIELDS) {
     if (options[field.key] !== undefined) $(field.id).placeholder = String(options[field.key]);
   }
@@ -109,8 +110,22 @@ export function showEffective(options) {
   $('train-effective').textContent = parts.length ? `In use: ${parts.join(', ')}` : '';
 }
 
-// Placeholders return to "default" when the data set changes (defaults differ per data set).
-export function clearEffective() {
-  for (const field of FIELDS) $(field.id).placeholder = 'default';
+// Before anything trains, empty fields show the defaults Rust resolves for the chosen data set
+// (they differ per data set; the page trains digits with its minutes recipe) as placeholders;
+// "default" where the data decide (your own files).
+let shown = 0; // the latest of showEffective and clearEffective wins, whichever finishes last
+export async function clearEffective() {
+  const mine = ++shown;
   $('train-effective').textContent = '';
+  const preset = $('train-dataset').value;
+  let defaults = {};
+  if (preset !== 'files') {
+    const wasm = await loadModule('gen');
+    defaults = JSON.parse(wasm.trainDefaults(JSON.stringify({ preset })));
+  }
+  if (mine !== shown) return;
+  for (const field of FIELDS) {
+    const value = defaults[field.key];
+    $(field.id).placeholder = value === undefined ? 'default' : String(value);
+  }
 }

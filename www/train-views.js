@@ -8,10 +8,15 @@ const MAX_POINTS = 1200; // chart history is thinned to this many points by drop
 const TOY_CANVAS = 448;
 
 let history;
+let meterHistory;
 let chartsQueued = false;
 
 export function reset() {
   history = { steps: [], d_loss: [], g_loss: [], d_real: [], d_fake: [] };
+  meterHistory = { steps: [], readability: [], worst: [], diversity: [] };
+  $('train-meter').hidden = true;
+  $('train-meter-sentence').textContent = '';
+  $('train-meter-figures').textContent = '';
   $('train-steps').textContent = '0';
   $('train-rate').textContent = '–';
   $('train-stats').textContent = '';
@@ -107,6 +112,46 @@ function drawCharts() {
     ],
     range: inUnit ? [0, 1] : null,
   });
+  if (!$('train-meter').hidden) drawMeterChart();
+}
+
+function drawMeterChart() {
+  const m = meterHistory;
+  const top = Math.max(1, ...m.diversity.filter(Number.isFinite));
+  drawLineChart($('train-meter-chart'), {
+    title: 'Quality meter',
+    steps: m.steps,
+    series: [
+      { label: 'read as asked', colour: COLOURS.g, values: m.readability },
+      { label: 'worst digit', colour: COLOURS.dReal, values: m.worst },
+      { label: 'diversity', colour: COLOURS.d, values: m.diversity },
+    ],
+    range: [0, top],
+    smoothing: false,
+  });
+}
+
+// A reading of the live quality meter (run::meter in Rust; only runs a classifier reads have
+// one, so the meter stays hidden for the others).
+export function showMeter(r) {
+  $('train-meter').hidden = false;
+  $('train-meter-sentence').textContent = `Step ${r.step}: ${r.sentence}.`;
+  const pct = (v) => `${(100 * v).toFixed(0)}%`;
+  const perClass = r.per_class.map((a, c) => `${c}: ${pct(a)}`).join(', ');
+  $('train-meter-figures').textContent =
+    `Read as asked ${pct(r.readability)} (${perClass}); FID ≈ ${fixed(r.fid, 1)} in the classifier's features ` +
+    `(lower is closer to the training digits); diversity ${fixed(r.diversity, 2)} of the data's. ` +
+    `This reading took ${r.ms.toFixed(0)} ms; readings are spaced to take at most ${pct(r.max_share)} of the time.`;
+  const m = meterHistory;
+  if (m.steps.length && r.step <= m.steps[m.steps.length - 1]) {
+    // A reading of the same step again (e.g. after a pause): replace the last one.
+    for (const key of Object.keys(m)) m[key].pop();
+  }
+  m.steps.push(r.step);
+  m.readability.push(r.readability);
+  m.worst.push(Math.min(...r.per_class));
+  m.diversity.push(r.diversity);
+  drawMeterChart();
 }
 
 export function showViews(v) {

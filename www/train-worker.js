@@ -39,6 +39,7 @@ const state = {
   stepMs: null, // moving average of milliseconds per step, sizes the chunks
   recent: [], // {t0, t1, n} of recent chunks, for steps per second
   realPoints: null,
+  classifiers: {}, // name -> bytes of the classifiers the quality meter has fetched
 };
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
@@ -106,8 +107,11 @@ async function openBackend(choice) {
     type: 'backend',
     description: backend.description,
     isGpu: backend.isGpu,
+    software: backend.software,
+    adapter: backend.adapter,
     fallbackReason: !backend.isGpu && choice !== 'cpu' ? reason : null,
     reason,
+    reasonCode: backend.reasonCode,
     threads: backend.isGpu ? null : { count: wasm.cpuThreads(), reason: threadReason },
   });
 }
@@ -208,6 +212,7 @@ async function create({ choice, options, source }) {
   const trainer = new wasm.WebTrainer(state.backend, JSON.stringify(spec), data.webData);
   adopt(trainer, data.summary, false);
   await views();
+  await startMeter();
   setRunning(false, 'ready');
 }
 
@@ -237,6 +242,7 @@ async function resume({ choice, bytes, source, moved = false }) {
   const trainer = wasm.WebTrainer.resume(state.backend, checkpoint, data.webData);
   adopt(trainer, data.summary, true, moved);
   await views();
+  await startMeter();
   setRunning(
     false,
     moved
@@ -267,6 +273,7 @@ async function switchBackend({ choice }) {
   const moved = wasm.WebTrainer.resume(state.backend, bytes, data.webData);
   adopt(moved, data.summary, true, true);
   await views();
+  await startMeter();
   setRunning(false, "moved to the other backend (weights and step kept; Adam's moments restart)");
   if (wasRunning) start();
 }
@@ -315,6 +322,7 @@ async function trainChunk(n, forceViews = false) {
   post({ type: 'stats', ...stats, rate: rate(), stepMs: perStep, chunk: n, memory: memoryBytes() });
   if (forceViews || state.slow || trainer.steps - state.lastViewStep >= state.refreshEvery)
     await views();
+  await readMeter();
   return true;
 }
 
@@ -350,6 +358,36 @@ async function stepFailed(e) {
   }
 }
 
+// The live quality meter (run::meter in Rust): Rust names the classifier that reads this run's
+// images, if any (digits); it is fetched once and the first reading is taken at once. A run
+// without one has no meter (the page keeps it hidden); a classifier that cannot be fetched
+// leaves the run without a meter and says so, training goes on.
+async function startMeter() {
+  const t = state.trainer;
+  const name = t && t.meterClassifier;
+  if (!name) return;
+  try {
+    if (!state.classifiers[name]) {
+      const response = await fetch(new URL(`models/${name}.wgan`, PAGE_BASE));
+      if (!response.ok) throw new Error(`models/${name}.wgan: HTTP ${response.status}`);
+      state.classifiers[name] = new Uint8Array(await response.arrayBuffer());
+    }
+    if (t.attachMeter(state.classifiers[name])) await readMeter();
+  } catch (e) {
+    if (isFatal(e)) throw e;
+    status(`no quality meter for this run: ${messageOf(e)}`);
+  }
+}
+
+// A meter reading when Rust's cadence says one is due (it keeps the meter to a bounded share of
+// the time, by its own timings), or now with `force`.
+async function readMeter(force = false) {
+  const t = state.trainer;
+  if (!t || !t.hasMeter || !(force || t.meterDue())) return;
+  const json = await t.meter();
+  if (json) post({ type: 'meter', ...JSON.parse(json) });
+}
+
 async function views() {
   const t = state.trainer;
   if (!t) return;
@@ -364,12 +402,10 @@ async function views() {
     message.toy = { points: samples, real: state.realPoints.slice(), heatmap, ...HEATMAP };
     transfer.push(samples.buffer, heatmap.buffer);
   } else {
-    const size = t.imageSize;
-    const cols = t.watchedColumns;
-    const rgba = wasm.renderGrid(samples, size, t.channels, cols);
-    const rows = Math.ceil(samples.length / (size * size * t.channels) / cols);
-    message.image = { rgba, width: size * cols, height: size * rows };
-    transfer.push(rgba.buffer);
+    const grid = wasm.renderGrid(samples, t.imageSize, t.channels, t.watchedColumns);
+    message.image = { rgba: grid.rgba, width: grid.width, height: grid.height };
+    grid.free();
+    transfer.push(message.image.rgba.buffer);
   }
   message.ms = performance.now() - t0;
   state.lastViewStep = t.steps;

@@ -15,13 +15,17 @@
 //     {type:'inject-nan'}                            test hook: the next step diverges
 //   worker -> page
 //     {type:'status', text}                          what it is doing (downloading, decoding, building…)
-//     {type:'backend', description, isGpu, fallbackReason, reason, threads}   threads: {count, reason} on the CPU
+//     {type:'backend', description, isGpu, software, adapter, fallbackReason, reason, reasonCode, threads}
+//                                                    threads: {count, reason} on the CPU
 //     {type:'created', info, data, resumed, moved}   info: steps, isToy, imageSize, channels, nClasses, latentDim,
 //                                                    watchedColumns, keepsOptimizer, spec (the effective TrainSpec);
 //                                                    moved: the same run on another backend (the charts carry on)
 //     {type:'state', state: 'idle'|'paused'|'running', reason}
 //     {type:'stats', step, d_loss, g_loss, d_real, d_fake, gradient_penalty, rate, stepMs, chunk, memory}
 //     {type:'views', step, ms, quality, image?: {rgba, width, height}, toy?: {points, real, heatmap, resolution, extent}}
+//     {type:'meter', step, readability, per_class, confused_with, readable_classes, classes, diversity, fid,
+//                    sentence, ms, max_share}   a reading of the live quality meter (run::MeterReading; only
+//                                                    runs a classifier reads, as often as its share of the time allows)
 //     {type:'exported', what, purpose, bytes, step, dataset, keepsOptimizer}   purpose 'move': the page replaces the worker
 //     {type:'error', message, kind, during, step, fatal?}   kind: Rust's error kind (diverged, bad_input, bad_weights,
 //                                                    backend, readback, busy) or crash/other; fatal: wasm trapped, the
@@ -299,6 +303,7 @@ const handlers = {
     ctl.stats = { ...m, at: performance.now() }; // `at`: when it arrived (tests/e2e/train-bench.mjs)
     display.showStats(m);
   },
+  meter: (m) => display.showMeter(m),
   views: (m) => {
     ctl.views += 1;
     display.showViews(m);
@@ -434,7 +439,9 @@ function wire() {
   });
   // The worker (and its backend) starts when the Train view is first opened, not on page load.
   document.addEventListener('viewchange', (e) => {
-    if (e.detail === 'train') worker();
+    if (e.detail !== 'train') return;
+    worker();
+    if (ctl.state === 'idle') clearEffective();
   });
 }
 

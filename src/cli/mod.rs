@@ -130,6 +130,10 @@ pub struct TrainArgs {
     /// What to train: sets the architecture, the defaults below and the data.
     #[arg(long, value_enum)]
     pub preset: Preset,
+    /// Which defaults: `long` (the shipped models' recipe) or `minutes` (the page's Train view
+    /// default, tuned for readable digits within minutes on a small CPU) [default: long].
+    #[arg(long, value_enum)]
+    pub recipe: Option<crate::presets::Recipe>,
     /// Data location (MNIST IDX folder for digits, image folder for faces); default:
     /// the preset's folder under ../shared/data.
     #[arg(long)]
@@ -146,6 +150,13 @@ pub struct TrainArgs {
     /// Batch size [preset default: 64, toy 256].
     #[arg(long)]
     pub batch: Option<usize>,
+    /// Network width: the generator's last hidden stage and the discriminator's first have
+    /// this many feature maps, doubling per stage (toy presets: hidden units) [preset default].
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Length of the latent vector z [preset default].
+    #[arg(long)]
+    pub latent_dim: Option<usize>,
     /// Adversarial loss [default: non-saturating].
     #[arg(long, value_enum)]
     pub loss: Option<GanLoss>,
@@ -271,6 +282,8 @@ pub fn main() -> i32 {
         Command::Export(args) => eval::export(args),
         Command::Invert(args) => invert::run(args),
     };
+    // Every command's tensors are dropped by now: let the GPU finish before the process exits.
+    let result = result.and(crate::backend::wait_for_gpu());
     match result {
         Ok(()) => 0,
         Err(e) => {

@@ -33,6 +33,9 @@ fn spec(args: &TrainArgs) -> TrainSpec {
         ema_decay: args.ema_decay,
         augment: args.augment.clone(),
         spectral_norm: args.spectral_norm.then_some(true),
+        recipe: args.recipe,
+        width: args.width,
+        latent_dim: args.latent_dim,
         ..TrainSpec::preset(args.preset)
     }
 }
@@ -147,6 +150,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if run.keep_data_on_device(args.backend.is_gpu())? {
         eprintln!("training set kept on the GPU: each batch is gathered there");
     }
+    // The live quality meter, where a shipped classifier reads this run's images (digits).
+    let metered = match run.meter_classifier().and_then(crate::shipped::classifier) {
+        Some(bytes) => run.attach_meter(bytes)?,
+        None => false,
+    };
     run.provenance.insert("command".into(), command);
     run.provenance
         .insert("backend".into(), args.backend.name().into());
@@ -206,6 +214,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     bar.set_position(run.steps());
     let started = Instant::now();
     let first_step = run.steps();
+    let mut meter_note = String::new();
+    let mut last_reading = None;
     while run.steps() < total {
         if interrupted.load(Ordering::SeqCst) {
             bar.abandon_with_message("interrupted");
@@ -229,10 +239,25 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let rate = (run.steps() - first_step) as f64 / started.elapsed().as_secs_f64();
         let mut line = serde_json::to_value(values).expect("serialisable");
         line["steps_per_s"] = serde_json::json!(rate);
+        // The meter reads itself as often as its share of the time allows (run::meter).
+        if metered
+            && (run.meter_due() || run.steps() == total)
+            && let Some(reading) = block_on(run.read_meter())?
+        {
+            meter_note = format!(
+                " | readable {:.0}% ({}/{} classes) FID~{:.1}",
+                100.0 * reading.readability,
+                reading.readable_classes,
+                reading.classes,
+                reading.fid
+            );
+            line["meter"] = serde_json::to_value(&reading).expect("serialisable");
+            last_reading = Some(reading);
+        }
         writeln!(log, "{line}").map_err(|e| WebganError::io(&log_path, e))?;
         bar.set_position(run.steps());
         bar.set_message(format!(
-            "D {:.3} G {:.3} D(x) {:.2} D(G(z)) {:.2}",
+            "D {:.3} G {:.3} D(x) {:.2} D(G(z)) {:.2}{meter_note}",
             values.d_loss, values.g_loss, values.d_real, values.d_fake
         ));
         let step = run.steps();
@@ -252,6 +277,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
     write_file(&args.out.join("generator.wgan"), &generator)?;
     if let Some(quality) = write_preview(&run, &args.out.join("samples/final.png"))? {
         println!("final: {quality}");
+    }
+    if let Some(reading) = last_reading {
+        println!(
+            "final: {} (readable {:.1}%, FID~{:.2} in the classifier's features)",
+            reading.sentence,
+            100.0 * reading.readability,
+            reading.fid
+        );
     }
     println!(
         "trained {} steps in {:.1} s; wrote {}",

@@ -4,19 +4,25 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Linear, LinearConfig};
-use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{relu, softmax};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
-use crate::data::Dataset;
 use crate::error::{Result, WebganError};
-use crate::inference::read_floats;
-use crate::latent;
+use crate::inference::read_floats_async;
 use crate::model::layers::DownConv;
 use crate::model::leaky_relu;
 use crate::weights;
+// Judging host data and training a classifier read tensors synchronously: native only.
+#[cfg(not(target_family = "wasm"))]
+use {
+    crate::data::Dataset,
+    crate::inference::read_floats,
+    crate::latent,
+    burn::nn::loss::CrossEntropyLossConfig,
+    burn::optim::{AdamConfig, GradientsParams},
+    burn::tensor::{Int, TensorData},
+};
 
 /// Shape of the classifier. Defaults suit 28x28 digits.
 #[derive(Config, Debug, PartialEq)]
@@ -48,7 +54,7 @@ impl ClassifierConfig {
     }
 
     pub fn validate(&self) -> Result<()> {
-        if self.image_size < 8 || self.image_size > 256 || self.image_size % 4 != 0 {
+        if self.image_size < 8 || self.image_size > 256 || !self.image_size.is_multiple_of(4) {
             return Err(WebganError::invalid(
                 "image_size",
                 self.image_size,
@@ -106,6 +112,27 @@ impl Classifier {
         let logits = self.head.forward(features.clone());
         (features, logits)
     }
+
+    /// Features and class probabilities of a batch already on the device.
+    fn outputs(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let (features, logits) = self.forward(x);
+        (features, softmax(logits, 1))
+    }
+
+    /// [`Classifier::judge`] for a batch already on the device (flattened channels-last
+    /// images, e.g. a generator's output), read back asynchronously: it runs on WebGPU in a
+    /// page as well.
+    pub async fn judge_async(&self, x: Tensor<2>) -> Result<Judgement> {
+        let (f, probs) = self.outputs(x);
+        let [_, n_features] = f.dims();
+        let [_, n_classes] = probs.dims();
+        Ok(Judgement {
+            features: read_floats_async(f).await?,
+            probs: read_floats_async(probs).await?,
+            n_features,
+            n_classes,
+        })
+    }
 }
 
 /// What the classifier says about a set of images, read back to the host.
@@ -132,11 +159,12 @@ impl Judgement {
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 impl Classifier {
     /// Runs over `samples` ([n, len] channels-last) in batches and reads everything back.
     pub fn judge(&self, samples: &[f32], device: &Device) -> Result<Judgement> {
         let len = self.image_size * self.image_size * self.channels;
-        if samples.is_empty() || samples.len() % len != 0 {
+        if samples.is_empty() || !samples.len().is_multiple_of(len) {
             return Err(WebganError::bad_data(
                 "classifier input",
                 format!(
@@ -154,11 +182,11 @@ impl Classifier {
         for chunk in samples.chunks(500 * len) {
             let n = chunk.len() / len;
             let x = Tensor::<2>::from_data(TensorData::new(chunk.to_vec(), [n, len]), device);
-            let (f, logits) = self.forward(x);
+            let (f, p) = self.outputs(x);
             n_features = f.dims()[1];
-            n_classes = logits.dims()[1];
+            n_classes = p.dims()[1];
             features.extend(read_floats(f)?);
-            probs.extend(read_floats(softmax(logits, 1))?);
+            probs.extend(read_floats(p)?);
         }
         Ok(Judgement {
             features,
@@ -183,6 +211,7 @@ impl Classifier {
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 /// Trains a classifier on labelled data with Adam and cross-entropy; `progress` is called
 /// with (step, total steps, loss) every 50 steps.
 pub fn train_classifier(
@@ -263,6 +292,7 @@ pub fn train_classifier(
 
 const SECTION_CLASSIFIER: &str = "classifier";
 
+#[cfg(not(target_family = "wasm"))]
 /// Serialises an evaluation classifier; `manifest.arch` describes the images it judges.
 pub fn save_classifier(
     classifier: &Classifier,

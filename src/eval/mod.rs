@@ -9,23 +9,32 @@
 //! feature space between generated faces and held-out faces the classifier never saw, with
 //! real-vs-real (training-split faces vs held-out faces, same count) as the floor.
 
+//!
+//! The classifier, the Fréchet distance and [`per_class_accuracy`] build for the page too:
+//! the Train view's live quality meter (`run::meter`) uses them. The rest is the CLI's.
+
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 pub mod balance;
 pub mod classifier;
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 pub mod faces;
 pub mod stats;
 
-use burn::tensor::Device;
-use serde::Serialize;
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
+use {
+    crate::data::Dataset,
+    crate::error::{Result, WebganError},
+    crate::inference::Sampler,
+    crate::latent,
+    crate::model::ArchConfig,
+    balance::{Balance, Shares},
+    burn::tensor::Device,
+    classifier::Classifier,
+    serde::Serialize,
+    stats::{Gaussian, inception_score, median, nearest_distances, quantile},
+};
 
-use crate::data::Dataset;
-use crate::error::{Result, WebganError};
-use crate::inference::Sampler;
-use crate::latent;
-use crate::model::ArchConfig;
-use balance::{Balance, Shares};
-use classifier::Classifier;
-use stats::{Gaussian, inception_score, median, nearest_distances, quantile};
-
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 /// Everything `webgan eval` reports; printed last as one JSON line.
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
@@ -54,6 +63,7 @@ pub struct Report {
     pub memorisation: Memorisation,
 }
 
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 /// Nearest-neighbour distances (pixel space, L2) to the training set: generated samples that
 /// sit much closer to a training image than real unseen images do would be copies.
 #[derive(Debug, Default, Serialize)]
@@ -65,6 +75,7 @@ pub struct Memorisation {
     pub fraction_suspiciously_close: f32,
 }
 
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 /// Checks that the classifier judges images of the generator's shape.
 pub fn check_pairing(
     sampler: &Sampler,
@@ -87,6 +98,7 @@ pub fn check_pairing(
     Ok(())
 }
 
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 /// Generates `n` samples in batches; conditional models cycle through the classes
 /// (sample i has class i % classes) and the labels are returned.
 pub fn generate(sampler: &Sampler, n: usize, seed: u64) -> Result<(Vec<f32>, Vec<i64>)> {
@@ -105,6 +117,7 @@ pub fn generate(sampler: &Sampler, n: usize, seed: u64) -> Result<(Vec<f32>, Vec
     Ok((out, labels))
 }
 
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 /// The digits report: `train` is MNIST train (memorisation reference and FID floor), `test`
 /// MNIST test (FID reference, classifier accuracy).
 pub fn evaluate_digits(
@@ -142,18 +155,13 @@ pub fn evaluate_digits(
 
     let (mut conditional, mut per_class, mut min_class) = (None, Vec::new(), None);
     if classes > 0 {
-        let mut right = vec![0usize; classes];
-        let mut total = vec![0usize; classes];
-        for (p, &l) in pred.iter().zip(&labels) {
-            total[l as usize] += 1;
-            right[l as usize] += usize::from(*p as i64 == l);
-        }
-        per_class = right
+        let right: usize = pred
             .iter()
-            .zip(&total)
-            .map(|(&r, &t)| r as f64 / t.max(1) as f64)
-            .collect();
-        conditional = Some(right.iter().sum::<usize>() as f64 / n.max(1) as f64);
+            .zip(&labels)
+            .filter(|(p, l)| **p as i64 == **l)
+            .count();
+        per_class = per_class_accuracy(&pred, &labels, classes);
+        conditional = Some(right as f64 / n.max(1) as f64);
         min_class = per_class.iter().cloned().reduce(f64::min);
     }
     let memorisation = memorisation(&fake, train, test, 1000, device)?;
@@ -176,6 +184,7 @@ pub fn evaluate_digits(
     })
 }
 
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 /// Nearest-neighbour check of up to `max` generated samples and as many unseen real ones.
 pub fn memorisation(
     fake: &[f32],
@@ -198,6 +207,7 @@ pub fn memorisation(
     })
 }
 
+#[cfg(all(feature = "cli", not(target_family = "wasm")))]
 /// The `ArchConfig` a classifier file records: the images it judges.
 pub fn classifier_arch(config: &classifier::ClassifierConfig) -> ArchConfig {
     ArchConfig::Image(
@@ -206,4 +216,22 @@ pub fn classifier_arch(config: &classifier::ClassifierConfig) -> ArchConfig {
             .with_channels(config.channels)
             .with_n_classes(config.n_classes),
     )
+}
+
+/// For each class, the share of the samples asked for it (`labels`) that the classifier
+/// predicted (`predicted`) as that class: conditional accuracy, class by class.
+pub fn per_class_accuracy(predicted: &[usize], labels: &[i64], classes: usize) -> Vec<f64> {
+    let mut right = vec![0usize; classes];
+    let mut total = vec![0usize; classes];
+    for (&p, &l) in predicted.iter().zip(labels) {
+        if let Some(t) = total.get_mut(l as usize) {
+            *t += 1;
+            right[l as usize] += usize::from(p as i64 == l);
+        }
+    }
+    right
+        .iter()
+        .zip(&total)
+        .map(|(&r, &t)| r as f64 / t.max(1) as f64)
+        .collect()
 }

@@ -1,11 +1,13 @@
 //! Distribution statistics over classifier outputs: Fréchet distance (FID's formula, in our
 //! classifier's feature space), an Inception-Score analogue, nearest-neighbour distances.
 
-use burn::tensor::{Device, Tensor, TensorData};
 use nalgebra::{DMatrix, DVector};
-
-use crate::error::Result;
-use crate::inference::read_floats;
+#[cfg(not(target_family = "wasm"))]
+use {
+    crate::error::Result,
+    crate::inference::read_floats,
+    burn::tensor::{Device, Tensor, TensorData},
+};
 
 /// Mean and covariance of feature vectors.
 pub struct Gaussian {
@@ -77,6 +79,7 @@ pub fn inception_score(probs: &[f32], n_classes: usize) -> f64 {
     kl.exp()
 }
 
+#[cfg(not(target_family = "wasm"))]
 /// For each query row, the Euclidean distance to its nearest row of `reference` (both
 /// [n, len] row-major), by matmul on `device`.
 pub fn nearest_distances(

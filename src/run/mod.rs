@@ -11,6 +11,7 @@
 
 mod device_data;
 mod fit;
+pub mod meter;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 pub use device_data::DeviceData;
+pub use meter::MeterReading;
 pub use watch::Quality;
 
 use self::fit::{check_labels, fill_shape_from};
@@ -53,6 +55,8 @@ pub struct TrainingRun {
     sync_reads: bool,
     /// Provenance written into every exported file (where it was trained, what was restarted).
     pub provenance: BTreeMap<String, String>,
+    /// The live quality meter, where [`TrainingRun::attach_meter`] fitted one.
+    meter: Option<meter::Meter>,
 }
 
 /// Everything a step changes. Cloning modules shares their tensors, so a snapshot costs one
@@ -179,6 +183,7 @@ impl TrainingRun {
             watched_cols: cols,
             sync_reads: !cfg!(target_family = "wasm"),
             provenance,
+            meter: None,
         })
     }
 

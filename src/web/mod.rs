@@ -2,23 +2,25 @@
 //! uses to draw and to move through latent space. Everything heavy is async: on WebGPU a
 //! synchronous read would panic.
 
+mod backend;
 #[cfg(feature = "train")]
 mod data;
 mod errors;
+mod generator;
 #[cfg(feature = "train")]
 mod inversion;
 mod latent_tools;
 mod policy;
-mod session;
 mod threads;
 #[cfg(feature = "train")]
 mod trainer;
 
+pub use backend::Backend;
 #[cfg(feature = "train")]
 pub use data::WebData;
+pub use generator::WebGan;
 #[cfg(feature = "train")]
 pub use inversion::WebInversion;
-pub use session::{Backend, WebGan};
 #[cfg(feature = "threads")]
 pub use threads::init_thread_pool;
 pub use threads::{CpuThreadsPlan, cpu_threads, plan_cpu_threads};
@@ -36,22 +38,53 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// RGBA bytes of a grid of channels-last images in [-1, 1], `cols` tiles wide, no padding.
-/// Images are grey (1 channel) or RGB (3); anything else is an error of kind "bad_input".
+/// A grid of images drawn as RGBA pixels: `rgba` is `width` x `height` x 4 bytes, ready for a
+/// canvas's `ImageData`.
+#[wasm_bindgen]
+pub struct RenderedGrid {
+    rgba: Vec<u8>,
+    width: usize,
+    height: usize,
+}
+
+#[wasm_bindgen]
+impl RenderedGrid {
+    #[wasm_bindgen(getter)]
+    pub fn rgba(&self) -> Vec<u8> {
+        self.rgba.clone()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> usize {
+        self.width
+    }
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> usize {
+        self.height
+    }
+}
+
+/// A grid of channels-last images in [-1, 1], `cols` tiles wide, no padding, as RGBA pixels
+/// with their width and height. Images are grey (1 channel) or RGB (3); anything else is an
+/// error of kind "bad_input".
 #[wasm_bindgen(js_name = renderGrid)]
 pub fn render_grid(
     samples: &[f32],
     size: usize,
     channels: usize,
     cols: usize,
-) -> Result<Vec<u8>, JsValue> {
+) -> Result<RenderedGrid, JsValue> {
     if !(channels == 1 || channels == 3) || size == 0 || size > 4096 {
         return Err(errors::js_error(
             "bad_input",
             &format!("renderGrid draws {size}x{size} images with 1 or 3 channels, not {channels}"),
         ));
     }
-    Ok(grid::image_grid_rgba(samples, size, channels, cols).2)
+    let (width, height, rgba) = grid::image_grid_rgba(samples, size, channels, cols);
+    Ok(RenderedGrid {
+        rgba,
+        width,
+        height,
+    })
 }
 
 /// The manifest of a `.wgan` file (kind, architecture, data set, steps, metrics, provenance) as
@@ -90,6 +123,28 @@ pub fn latents_for_seed(seed: u32, n: usize, dim: usize) -> Vec<f32> {
 #[wasm_bindgen(js_name = trainLimits)]
 pub fn train_limits() -> String {
     serde_json::to_string(&crate::limits::TRAINING).unwrap_or_default()
+}
+
+/// The recipe the Train view trains with unless a spec names another: a visitor watches for
+/// minutes, not hours (`presets::Recipe`).
+pub const PAGE_RECIPE: crate::presets::Recipe = crate::presets::Recipe::Minutes;
+
+/// A spec as the Train view sends it (JSON), with the page's recipe where it names none.
+pub(crate) fn page_spec(json: &str) -> crate::error::Result<crate::spec::TrainSpec> {
+    let mut spec = crate::spec::TrainSpec::from_json(json)?;
+    spec.recipe.get_or_insert(PAGE_RECIPE);
+    Ok(spec)
+}
+
+/// Every setting a training spec (JSON, as the Train view sends it) resolves to, as the same
+/// JSON with nothing left out: the form shows these as its defaults before anything trains.
+/// Errors (kind "bad_input") for a spec the trainer would refuse.
+#[wasm_bindgen(js_name = trainDefaults)]
+pub fn train_defaults(spec: &str) -> Result<String, JsValue> {
+    let spec = page_spec(spec)?;
+    let (arch, config) = spec.resolve()?;
+    let full = crate::spec::TrainSpec::of(spec.preset, &arch, &config);
+    Ok(serde_json::to_string(&full).unwrap_or_default())
 }
 
 /// Size of the wasm linear memory in bytes (it only grows: flat means no leak). The threaded

@@ -1,17 +1,19 @@
 //! The Train view's JS class: a thin wrapper over [`TrainingRun`], the run `webgan train`
 //! drives too. Meant to live in a web worker; every method that touches the device returns a
 //! Promise, and every error is a JS `Error` with a `kind` (see `errors`).
+// The borrow is held across the await on purpose: while a call is in flight the object is
+// borrowed, so a second call fails with kind "busy" instead of re-entering the wasm object.
+#![allow(clippy::await_holding_refcell_ref)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use super::backend::Backend;
 use super::data::WebData;
 use super::errors::busy;
-use super::session::Backend;
 use crate::run::TrainingRun;
-use crate::spec::TrainSpec;
 
 /// A GAN being trained in the page. Methods that run on the device take the trainer for the
 /// length of their promise: calling another one before it settles is refused, not queued.
@@ -40,7 +42,7 @@ impl WebTrainer {
     /// "bad_input" that names the field.
     #[wasm_bindgen(constructor)]
     pub fn new(backend: &Backend, spec: &str, data: &WebData) -> Result<WebTrainer, JsValue> {
-        let spec = TrainSpec::from_json(spec)?;
+        let spec = super::page_spec(spec)?;
         let run = TrainingRun::new(&spec, data.dataset.clone(), backend.device())?;
         Self::wrap(run, backend)
     }
@@ -129,6 +131,43 @@ impl WebTrainer {
         on_run!(self, |t| {
             let q = t.quality().await?;
             JsValue::from(serde_json::to_string(&q).unwrap_or_default())
+        })
+    }
+
+    /// The shipped classifier (`models/{name}.wgan`) the live quality meter needs for this
+    /// run, or undefined where none fits (toy data, faces, unlabelled or other images): then
+    /// there is no meter.
+    #[wasm_bindgen(getter, js_name = meterClassifier)]
+    pub fn meter_classifier(&self) -> Option<String> {
+        self.peek(None, |t| t.meter_classifier().map(String::from))
+    }
+
+    /// Loads that classifier's bytes for the meter; returns whether the meter is on.
+    #[wasm_bindgen(js_name = attachMeter)]
+    pub fn attach_meter(&self, classifier: &[u8]) -> Result<bool, JsValue> {
+        Ok(self.take()?.borrow_mut().attach_meter(classifier)?)
+    }
+
+    #[wasm_bindgen(getter, js_name = hasMeter)]
+    pub fn has_meter(&self) -> bool {
+        self.peek(false, TrainingRun::has_meter)
+    }
+
+    /// Whether the meter should be read now, so that it takes at most its share of the time
+    /// (`run::meter::MAX_SHARE`, by its own timings). The worker asks before each reading.
+    #[wasm_bindgen(js_name = meterDue)]
+    pub fn meter_due(&self) -> bool {
+        self.peek(false, TrainingRun::meter_due)
+    }
+
+    /// Reads the meter now: JSON of `run::MeterReading` (per-class readability, diversity, FID
+    /// estimate, a sentence), or null without a meter.
+    pub fn meter(&self) -> Result<js_sys::Promise, JsValue> {
+        on_run!(self, |t| {
+            match t.read_meter().await? {
+                Some(r) => JsValue::from(serde_json::to_string(&r).unwrap_or_default()),
+                None => JsValue::NULL,
+            }
         })
     }
 

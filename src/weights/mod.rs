@@ -15,9 +15,12 @@ mod host;
 mod networks;
 
 pub use container::{FileKind, Manifest, WeightsFile, decode, encode, expect_arch};
-// For the evaluation classifier's files (`eval::classifier`), stored in the same container.
+// For the evaluation classifier's files (`eval::classifier`), stored in the same container;
+// the page loads them for the live quality meter (`run::meter`), only the CLI writes them.
+#[cfg(feature = "train")]
+pub(crate) use container::load_module;
 #[cfg(all(feature = "cli", not(target_family = "wasm")))]
-pub(crate) use container::{load_module, record_bytes};
+pub(crate) use container::record_bytes;
 #[cfg(feature = "train")]
 pub use host::save_checkpoint_weights_async;
 pub use host::{save_generator_async, to_host_async};
