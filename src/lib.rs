@@ -11,15 +11,16 @@ pub mod backend;
 #[cfg(not(target_family = "wasm"))]
 mod block;
 pub mod data;
-pub mod directions;
 pub mod error;
 #[cfg(feature = "train")]
 pub mod eval;
 pub mod grid;
 pub mod inference;
-#[cfg(feature = "train")]
-pub mod invert;
 pub mod latent;
+// The latent tools live under `latent/`; their old paths stay the crate's public API.
+#[cfg(feature = "train")]
+pub use latent::invert;
+pub use latent::{directions, target_image};
 pub mod limits;
 pub mod linalg;
 pub mod loss;
@@ -31,7 +32,6 @@ pub mod run;
 #[cfg(not(target_family = "wasm"))]
 pub mod shipped;
 pub mod spec;
-pub mod target_image;
 pub mod train;
 pub mod weights;
 

@@ -27,9 +27,11 @@ impl Recipe {
     pub fn overrides(self, preset: Preset) -> crate::spec::TrainSpec {
         let mut spec = crate::spec::TrainSpec::preset(preset);
         if self == Recipe::Minutes && preset == Preset::Digits {
-            // A narrower network steps several times faster, and higher learning rates get
-            // further per step; chosen by quality against wall-clock minutes.
+            // A narrower network and smaller batches step several times faster, and higher
+            // learning rates get further per step; chosen by quality against wall-clock
+            // minutes (docs/training-in-minutes.md).
             spec.width = Some(32);
+            spec.batch_size = Some(32);
             spec.lr_g = Some(5e-4);
             spec.lr_d = Some(5e-4);
         }
@@ -64,6 +66,27 @@ impl Preset {
             Preset::Ring => "ring",
             Preset::Grid => "grid",
             Preset::Spiral => "spiral",
+        }
+    }
+
+    /// Every preset, in the order the page lists them.
+    pub const ALL: [Preset; 6] = [
+        Preset::Digits,
+        Preset::Faces,
+        Preset::Faces32,
+        Preset::Ring,
+        Preset::Grid,
+        Preset::Spiral,
+    ];
+
+    /// The preset that trains a person's own images: grey ones as digits (28x28), colour ones
+    /// as faces32 (32x32 RGB, small enough to train in a page). The images are resized to its
+    /// size; the data decide the classes.
+    pub fn for_images(channels: usize) -> Preset {
+        if channels == 3 {
+            Preset::Faces32
+        } else {
+            Preset::Digits
         }
     }
 

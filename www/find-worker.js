@@ -5,28 +5,37 @@
 //                class (-1: every class), restarts, steps} | {type: 'stop'}
 // Messages out: {type: 'status', text} | {type: 'target', pixels, notes, blank}
 //               | {type: 'progress', ...best, ms, done} | {type: 'error', message}
-// The search needs gradients: the full module (modules.js), fetched through the page's cache.
-import { Backend, WebGan, WebInversion } from './pkg/webgan.js';
+// The search needs gradients: the full module (modules.js), fetched through the page's cache;
+// the backend is opened through the one policy (Backend.open), as the page's own was.
 import { loadModule } from './modules.js';
 const CHUNK_STEPS = 10; // steps between progress reports
 
-const state = { backend: null, backendKind: null, gan: null, modelKey: null, stop: false };
+const state = {
+  wasm: null,
+  backend: null,
+  backendKind: null,
+  gan: null,
+  modelKey: null,
+  stop: false,
+};
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
 async function prepare(msg) {
-  await loadModule('full');
+  const wasm = await loadModule('full');
+  state.wasm = wasm;
   if (state.backendKind !== msg.backend) {
     post({
       type: 'status',
       text: `opening ${msg.backend === 'webgpu' ? 'WebGPU' : 'the CPU'} for the search…`,
     });
-    state.backend = msg.backend === 'webgpu' ? await Backend.webgpu() : Backend.cpu();
+    state.backend?.free();
+    state.backend = await wasm.Backend.open(msg.backend);
     state.backendKind = msg.backend;
     state.modelKey = null;
   }
   if (state.modelKey !== msg.model) {
     if (state.gan) state.gan.free();
-    state.gan = WebGan.load(state.backend, msg.bytes, msg.model);
+    state.gan = wasm.WebGan.load(state.backend, msg.bytes, msg.model);
     state.modelKey = msg.model;
   }
 }
@@ -34,7 +43,7 @@ async function prepare(msg) {
 async function find(msg) {
   state.stop = false;
   await prepare(msg);
-  const search = new WebInversion(
+  const search = new state.wasm.WebInversion(
     state.gan,
     msg.rgba,
     msg.width,

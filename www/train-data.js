@@ -8,8 +8,6 @@
 import { fetchCached } from './common.js';
 
 const DIGITS_FILES = ['digits-images-idx3-ubyte.gz', 'digits-labels-idx1-ubyte.gz'];
-const COLOUR_SIZE = 32; // colour photos are trained at 32x32 RGB, grey ones at 28x28
-const GREY_SIZE = 28;
 
 const withSummary = (webData) => ({ webData, summary: webData.summary });
 
@@ -90,7 +88,8 @@ async function decodeImages(wasm, files, shape) {
     );
   }
   const grey = shape ? shape.channels === 1 : decoded.every(isGrey);
-  const size = shape ? shape.size : grey ? GREY_SIZE : COLOUR_SIZE;
+  // Rust's preset for such images says the size they train at (28 grey, 32 colour).
+  const size = shape ? shape.size : JSON.parse(wasm.presetForImages(grey ? 1 : 3)).image_size;
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   const rgba = new Uint8Array(decoded.length * size * size * 4);

@@ -35,13 +35,21 @@ const REFRESH = {
 };
 
 let limits = null;
-// Loads the bounds once, from the generation module (the Generate view has usually loaded it;
-// both modules carry the same table).
+let toyPresets = [];
+// Loads the bounds and the presets' facts once, from the generation module (the Generate view
+// has usually loaded it; every module carries the same tables).
 export async function loadLimits() {
   if (limits) return;
   const wasm = await loadModule('gen');
+  toyPresets = JSON.parse(wasm.trainPresets())
+    .filter((p) => p.toy)
+    .map((p) => p.name);
   limits = new Map(JSON.parse(wasm.trainLimits()).map((l) => [l.key, l]));
 }
+
+// Whether a data-set name is one of Rust's toy presets (2-D points made in code). Valid once
+// loadLimits() has finished, which the Train view awaits before it trains or resumes.
+export const isToy = (name) => toyPresets.includes(name);
 
 // Returns { value } or { error } for one field's text.
 function parse(name, limit, text) {

@@ -8,6 +8,7 @@
 import { loadDigits, decodeUserFiles } from './train-data.js';
 import { messageOf } from './common.js';
 import { loadModule } from './modules.js';
+import { FromWorker, ToWorker } from './train-protocol.js';
 
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
 const MAX_CHUNK = 64;
@@ -43,7 +44,7 @@ const state = {
 };
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
-const status = (text) => post({ type: 'status', text });
+const status = (text) => post({ type: FromWorker.STATUS, text });
 // Rust's errors carry a `kind` (diverged, bad_input, bad_weights, backend, readback, busy).
 const kindOf = (e) => (e && e.kind) || (isFatal(e) ? 'crash' : 'other');
 // A trap (a Rust panic) leaves the wasm instance unusable: the page then replaces this worker.
@@ -57,7 +58,7 @@ const stepsOf = (t) => {
 };
 function reportError(e, during) {
   post({
-    type: 'error',
+    type: FromWorker.ERROR,
     message: messageOf(e),
     kind: kindOf(e),
     during,
@@ -104,7 +105,7 @@ async function openBackend(choice) {
       ? cpu.reason
       : `${wasm.cpuThreads()} threads: this worker's pool started with them (the page restarts the worker when the setting changes)`;
   post({
-    type: 'backend',
+    type: FromWorker.BACKEND,
     description: backend.description,
     isGpu: backend.isGpu,
     software: backend.software,
@@ -193,14 +194,14 @@ function adopt(trainer, dataSummary, resumed, moved = false) {
   const data = trainer.dataOnDevice
     ? `${dataSummary}, kept on the GPU (batches gathered there)`
     : dataSummary;
-  post({ type: 'created', info: info(trainer), data, resumed, moved });
+  post({ type: FromWorker.CREATED, info: info(trainer), data, resumed, moved });
 }
 
-// The preset a data source trains: the toy set itself, digits for grey images (and IDX files),
-// faces32 for colour photos. The data decides the image size and classes (in Rust).
+// The preset a data source trains: the toy set itself, else Rust's preset for images of the
+// data's channels (digits for grey images and IDX files). The data decide the classes.
 function presetFor(source, data) {
   if (source.kind === 'toy') return source.name;
-  return data.webData.channels === 3 ? 'faces32' : 'digits';
+  return JSON.parse(wasm.presetForImages(data.webData.channels)).name;
 }
 
 async function create({ choice, options, source }) {
@@ -228,7 +229,8 @@ async function resume({ choice, bytes, source, moved = false }) {
   let data = noData('toy data (2-D points, generated)');
   if (arch.kind === 'image') {
     const shape = { size: arch.image_size, channels: arch.channels };
-    const digitsShape = shape.size === 28 && shape.channels === 1;
+    const digits = JSON.parse(wasm.presetForImages(1));
+    const digitsShape = shape.size === digits.image_size && shape.channels === digits.channels;
     if (source.kind !== 'files' && !digitsShape) {
       throw new Error(
         `this checkpoint trains on ${shape.size}x${shape.size} images with ${shape.channels} channel(s): choose "your own files" with such images first, then resume`,
@@ -287,7 +289,7 @@ function discard() {
 function setRunning(running, reason = '') {
   state.running = running && !!state.trainer;
   post({
-    type: 'state',
+    type: FromWorker.STATE,
     state: !state.trainer ? 'idle' : state.running ? 'running' : 'paused',
     reason,
   });
@@ -319,7 +321,14 @@ async function trainChunk(n, forceViews = false) {
       : 0.7 * state.stepMs + 0.3 * perStep;
   state.recent.push({ t0, t1, n });
   while (state.recent.length > 1 && state.recent[0].t1 < t1 - RATE_WINDOW_MS) state.recent.shift();
-  post({ type: 'stats', ...stats, rate: rate(), stepMs: perStep, chunk: n, memory: memoryBytes() });
+  post({
+    type: FromWorker.STATS,
+    ...stats,
+    rate: rate(),
+    stepMs: perStep,
+    chunk: n,
+    memory: memoryBytes(),
+  });
   if (forceViews || state.slow || trainer.steps - state.lastViewStep >= state.refreshEvery)
     await views();
   await readMeter();
@@ -342,7 +351,7 @@ const memoryBytes = () =>
 async function stepFailed(e) {
   state.running = false;
   post({
-    type: 'error',
+    type: FromWorker.ERROR,
     message: messageOf(e),
     kind: kindOf(e),
     step: state.trainer.steps,
@@ -385,7 +394,7 @@ async function readMeter(force = false) {
   const t = state.trainer;
   if (!t || !t.hasMeter || !(force || t.meterDue())) return;
   const json = await t.meter();
-  if (json) post({ type: 'meter', ...JSON.parse(json) });
+  if (json) post({ type: FromWorker.METER, ...JSON.parse(json) });
 }
 
 async function views() {
@@ -394,7 +403,7 @@ async function views() {
   const t0 = performance.now();
   const samples = await t.samples();
   const quality = JSON.parse(await t.quality());
-  const message = { type: 'views', step: t.steps, quality };
+  const message = { type: FromWorker.VIEWS, step: t.steps, quality };
   const transfer = [];
   if (t.isToy) {
     state.realPoints ??= t.realPoints(REAL_POINTS);
@@ -444,7 +453,7 @@ async function exportFile({ what, purpose }) {
   const bytes = what === 'checkpoint' ? await t.exportCheckpoint() : await t.exportGenerator();
   post(
     {
-      type: 'exported',
+      type: FromWorker.EXPORTED,
       what,
       purpose,
       bytes,
@@ -459,37 +468,37 @@ async function exportFile({ what, purpose }) {
 const handlers = {
   // threads: the page's thread setting (0 = auto), sent with the first backend message; it
   // applies when the threaded pool starts (the page replaces the worker to change it).
-  backend: (m) =>
+  [ToWorker.BACKEND]: (m) =>
     exclusive(() => {
       if (m.threads !== undefined && !poolThreads) state.threadsLimit = m.threads;
       return switchBackend(m);
     }),
-  create: (m) => exclusive(() => create(m)),
-  resume: (m) => exclusive(() => resume(m)),
-  run: () => start(),
+  [ToWorker.CREATE]: (m) => exclusive(() => create(m)),
+  [ToWorker.RESUME]: (m) => exclusive(() => resume(m)),
+  [ToWorker.RUN]: () => start(),
   // Said once the chunk in flight has reported, so that no step follows "paused".
-  pause: (m) => {
+  [ToWorker.PAUSE]: (m) => {
     state.running = false;
     return exclusive(() => setRunning(false, m.reason || 'paused'));
   },
-  step: () =>
+  [ToWorker.STEP]: () =>
     exclusive(async () => {
       state.running = false;
       if (await trainChunk(1, true)) setRunning(false, 'stepped');
     }),
-  reset: () =>
+  [ToWorker.RESET]: () =>
     exclusive(() => {
       discard();
       setRunning(false, 'reset');
     }),
-  settings: (m) => {
+  [ToWorker.SETTINGS]: (m) => {
     state.slow = !!m.slow;
     state.refreshEvery = m.refreshEvery;
   },
-  export: (m) => exclusive(() => exportFile(m)),
+  [ToWorker.EXPORT]: (m) => exclusive(() => exportFile(m)),
   // Test hook (tests/e2e/train.mjs): poison D with NaN so that the next step diverges. Only
   // builds with the `test-hooks` feature have injectNan; the shipped page refuses.
-  'inject-nan': () =>
+  [ToWorker.INJECT_NAN]: () =>
     exclusive(() => {
       if (!state.trainer) return;
       if (typeof state.trainer.injectNan !== 'function')

@@ -1,44 +1,18 @@
 // The Train view's controller: reads the settings, drives the training worker
 // (www/train-worker.js) and hands its messages to the displays (www/train-views.js).
 //
-// Worker protocol (postMessage; the worker answers every request it cannot carry out with 'error'):
-//   page -> worker
-//     {type:'settings', slow, refreshEvery}          slow motion (1 step per 300 ms, views each step), view refresh period
-//     {type:'backend', choice, threads?}             'auto' | 'webgpu' | 'cpu'; a trainer in progress moves along (checkpoint + resume);
-//                                                    threads: the CPU thread setting (0 = auto), read once per worker
-//     {type:'create', choice, options, source}       new trainer; options: TrainSpec overrides (the worker adds the preset); source: {kind:'toy', name} |
-//                                                    {kind:'digits'} | {kind:'files', files: File[]}
-//     {type:'resume', choice, bytes, source, moved?} trainer from a checkpoint (source supplies images for image checkpoints);
-//                                                    moved: the same run, carried over from a replaced worker
-//     {type:'run'} {type:'pause', reason} {type:'step'} {type:'reset'}
-//     {type:'export', what: 'generator'|'checkpoint', purpose: 'download'|'generate'}
-//     {type:'inject-nan'}                            test hook: the next step diverges
-//   worker -> page
-//     {type:'status', text}                          what it is doing (downloading, decoding, building…)
-//     {type:'backend', description, isGpu, software, adapter, fallbackReason, reason, reasonCode, threads}
-//                                                    threads: {count, reason} on the CPU
-//     {type:'created', info, data, resumed, moved}   info: steps, isToy, imageSize, channels, nClasses, latentDim,
-//                                                    watchedColumns, keepsOptimizer, spec (the effective TrainSpec);
-//                                                    moved: the same run on another backend (the charts carry on)
-//     {type:'state', state: 'idle'|'paused'|'running', reason}
-//     {type:'stats', step, d_loss, g_loss, d_real, d_fake, gradient_penalty, rate, stepMs, chunk, memory}
-//     {type:'views', step, ms, quality, image?: {rgba, width, height}, toy?: {points, real, heatmap, resolution, extent}}
-//     {type:'meter', step, readability, per_class, confused_with, readable_classes, classes, diversity, fid,
-//                    sentence, ms, max_share}   a reading of the live quality meter (run::MeterReading; only
-//                                                    runs a classifier reads, as often as its share of the time allows)
-//     {type:'exported', what, purpose, bytes, step, dataset, keepsOptimizer}   purpose 'move': the page replaces the worker
-//     {type:'error', message, kind, during, step, fatal?}   kind: Rust's error kind (diverged, bad_input, bad_weights,
-//                                                    backend, readback, busy) or crash/other; fatal: wasm trapped, the
-//                                                    page replaces the worker
+// The worker's messages, both ways: www/train-protocol.js.
 //
-// Test hook: window.webganTrain = { state, stats, info, views, backend } (read-only snapshots;
+// Test hook: window.webganTrain = { state, stats, info, views, backend, meter } (read-only snapshots;
 // stats.at is the performance.now() of its arrival)
 // and injectNan() (makes the next step diverge, to test the recovery).
 import { openGenerator } from './generate.js';
+import { FromWorker, ToWorker } from './train-protocol.js';
 import { showView } from './tabs.js';
 import { $, download, showWithDetails } from './dom.js';
 import { backendSentence } from './sentences.js';
 import {
+  isToy,
   loadLimits,
   readOptions,
   readRefresh,
@@ -48,7 +22,6 @@ import {
 } from './train-form.js';
 import * as display from './train-views.js';
 
-const TOY = ['ring', 'grid', 'spiral'];
 const FAILED = {
   training: 'Training stopped',
   create: 'Could not start',
@@ -67,6 +40,7 @@ const ctl = {
   info: null,
   stats: null,
   views: 0,
+  meter: null, // the quality meter's latest reading
   backend: null,
   files: [],
   moving: null, // while the worker is replaced for a new thread count: { running }
@@ -87,7 +61,10 @@ window.webganTrain = {
   get backend() {
     return ctl.backend;
   },
-  injectNan: () => send({ type: 'inject-nan' }),
+  get meter() {
+    return ctl.meter;
+  },
+  injectNan: () => send({ type: ToWorker.INJECT_NAN }),
 };
 
 function setStatus(text, kind = 'info') {
@@ -119,8 +96,8 @@ function worker() {
   ctl.worker.onmessage = ({ data: m }) => {
     // A chunk in flight when Reset was pressed still reports: drop that until the reset is done.
     if (ctl.resetting) {
-      if (m.type === 'state' && m.reason === 'reset') ctl.resetting = false;
-      if (!['backend', 'error', 'status'].includes(m.type)) return;
+      if (m.type === FromWorker.STATE && m.reason === 'reset') ctl.resetting = false;
+      if (![FromWorker.BACKEND, FromWorker.ERROR, FromWorker.STATUS].includes(m.type)) return;
     }
     handlers[m.type](m);
   };
@@ -133,7 +110,7 @@ function worker() {
   };
   sendSettings();
   ctl.worker.postMessage({
-    type: 'backend',
+    type: ToWorker.BACKEND,
     choice: $('train-backend-choice').value,
     threads: Number($('train-threads').value),
   });
@@ -158,8 +135,8 @@ function threadsChanged() {
     return;
   }
   ctl.moving = { running: ctl.state === 'running' };
-  send({ type: 'pause', reason: 'moving to the new thread count' });
-  send({ type: 'export', what: 'checkpoint', purpose: 'move' });
+  send({ type: ToWorker.PAUSE, reason: 'moving to the new thread count' });
+  send({ type: ToWorker.EXPORT, what: 'checkpoint', purpose: 'move' });
 }
 
 function replaceWorker(bytes = null) {
@@ -167,10 +144,10 @@ function replaceWorker(bytes = null) {
   ctl.worker = null;
   if (!bytes) return void worker();
   setState('creating');
-  ctl.then = ctl.moving && ctl.moving.running ? 'run' : null;
+  ctl.then = ctl.moving && ctl.moving.running ? ToWorker.RUN : null;
   send(
     {
-      type: 'resume',
+      type: ToWorker.RESUME,
       choice: $('train-backend-choice').value,
       bytes,
       source: movingSource(),
@@ -183,7 +160,7 @@ function replaceWorker(bytes = null) {
 // The data the moved run trains on: the same as before (the data select may have changed since).
 function movingSource() {
   const preset = ctl.info && ctl.info.spec.preset;
-  if (TOY.includes(preset)) return { kind: 'toy', name: preset };
+  if (isToy(preset)) return { kind: 'toy', name: preset };
   return ctl.files.length && $('train-dataset').value === 'files'
     ? { kind: 'files', files: ctl.files }
     : { kind: 'digits' };
@@ -192,14 +169,14 @@ function movingSource() {
 function sendSettings() {
   const refresh = readRefresh();
   if (refresh.error) return setStatus(refresh.error, 'error');
-  send({ type: 'settings', slow: $('train-slow').checked, refreshEvery: refresh.value });
+  send({ type: ToWorker.SETTINGS, slow: $('train-slow').checked, refreshEvery: refresh.value });
   return true;
 }
 
 // What the data select names, as the worker's `source`; { error } when files are missing.
 function dataSource() {
   const v = $('train-dataset').value;
-  if (TOY.includes(v)) return { kind: 'toy', name: v };
+  if (isToy(v)) return { kind: 'toy', name: v };
   if (v === 'digits') return { kind: 'digits' };
   if (!ctl.files.length)
     return { error: 'choose your files first ("choose files…"): MNIST IDX files or images' };
@@ -218,31 +195,32 @@ async function createTrainer(then) {
   ctl.then = then;
   setState('creating');
   setStatus('preparing the trainer…');
-  send({ type: 'create', choice: $('train-backend-choice').value, options, source });
+  send({ type: ToWorker.CREATE, choice: $('train-backend-choice').value, options, source });
 }
 
 function start() {
   if (ctl.state === 'paused') {
     if (!sendSettings()) return;
-    send({ type: 'run' });
+    send({ type: ToWorker.RUN });
   } else if (ctl.state === 'idle') {
-    createTrainer('run').catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
+    createTrainer(ToWorker.RUN).catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
   }
 }
 
 function step() {
   if (ctl.state === 'idle')
-    createTrainer('step').catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
-  else if (ctl.state !== 'creating') send({ type: 'step' });
+    createTrainer(ToWorker.STEP).catch((e) => setStatus(`Not started: ${e.message}`, 'error'));
+  else if (ctl.state !== 'creating') send({ type: ToWorker.STEP });
 }
 
 function reset() {
   if (ctl.worker) {
     ctl.resetting = true;
-    send({ type: 'reset' });
+    send({ type: ToWorker.RESET });
   }
   ctl.info = null;
   ctl.stats = null;
+  ctl.meter = null;
   ctl.views = 0;
   display.reset();
   clearEffective();
@@ -251,14 +229,14 @@ function reset() {
 }
 
 const handlers = {
-  status: (m) => setStatus(m.text),
-  backend: (m) => {
+  [FromWorker.STATUS]: (m) => setStatus(m.text),
+  [FromWorker.BACKEND]: (m) => {
     ctl.backend = m;
     // One sentence (the same words as the Generate view's), the details one click away.
     const { summary, details } = backendSentence(m);
     showWithDetails($('train-backend'), summary, details);
   },
-  created: (m) => {
+  [FromWorker.CREATED]: (m) => {
     ctl.info = m.info;
     if (!m.moved) {
       ctl.views = 0;
@@ -269,13 +247,13 @@ const handlers = {
     if (m.resumed) selectDataset(m.info.spec.preset);
     $('train-data-summary').textContent = m.data || '';
   },
-  state: (m) => {
+  [FromWorker.STATE]: (m) => {
     setState(m.state);
     const then = ctl.then;
     if (ctl.moving && m.state !== 'running' && /^moved/.test(m.reason)) {
       ctl.moving = null;
       ctl.then = null;
-      if (then === 'run') send({ type: 'run' });
+      if (then === ToWorker.RUN) send({ type: ToWorker.RUN });
       else setStatus(m.reason);
       return;
     }
@@ -299,17 +277,20 @@ const handlers = {
     else if (m.state === 'paused' && !['error', 'stopped'].includes(m.reason))
       setStatus(`${m.reason} at step ${$('train-steps').textContent}`);
   },
-  stats: (m) => {
+  [FromWorker.STATS]: (m) => {
     ctl.stats = { ...m, at: performance.now() }; // `at`: when it arrived (tests/e2e/train-bench.mjs)
     display.showStats(m);
   },
-  meter: (m) => display.showMeter(m),
-  views: (m) => {
+  [FromWorker.METER]: (m) => {
+    ctl.meter = m;
+    display.showMeter(m);
+  },
+  [FromWorker.VIEWS]: (m) => {
     ctl.views += 1;
     display.showViews(m);
     $('train-views-time').textContent = `views at step ${m.step} took ${m.ms.toFixed(0)} ms`;
   },
-  exported: (m) => {
+  [FromWorker.EXPORTED]: (m) => {
     if (m.purpose === 'move') return replaceWorker(m.bytes);
     const name = `webgan-${m.dataset || 'model'}-step${m.step}${m.what === 'checkpoint' ? '-checkpoint' : ''}.wgan`;
     if (m.purpose === 'generate') {
@@ -329,7 +310,7 @@ const handlers = {
       );
     }
   },
-  error: (m) => {
+  [FromWorker.ERROR]: (m) => {
     ctl.then = null;
     ctl.moving = null;
     if (m.fatal) {
@@ -355,7 +336,7 @@ const handlers = {
 };
 
 function selectDataset(preset) {
-  if (TOY.includes(preset)) $('train-dataset').value = preset;
+  if (isToy(preset)) $('train-dataset').value = preset;
   else if ($('train-dataset').value !== 'files') $('train-dataset').value = 'digits';
   showFilesPicker();
 }
@@ -374,6 +355,7 @@ function showFilesPicker() {
 }
 
 async function resumeFrom(file) {
+  await loadLimits();
   const bytes = await file.arrayBuffer();
   const source = dataSource();
   ctl.then = null;
@@ -381,7 +363,7 @@ async function resumeFrom(file) {
   setStatus(`resuming from ${file.name}…`);
   send(
     {
-      type: 'resume',
+      type: ToWorker.RESUME,
       choice: $('train-backend-choice').value,
       bytes,
       source: source.error ? { kind: 'digits' } : source,
@@ -397,7 +379,9 @@ function settingsChanged() {
 
 function wire() {
   $('train-start').addEventListener('click', start);
-  $('train-pause').addEventListener('click', () => send({ type: 'pause', reason: 'paused' }));
+  $('train-pause').addEventListener('click', () =>
+    send({ type: ToWorker.PAUSE, reason: 'paused' }),
+  );
   $('train-step').addEventListener('click', step);
   $('train-reset').addEventListener('click', reset);
   $('train-slow').addEventListener('change', sendSettings);
@@ -416,17 +400,17 @@ function wire() {
     settingsChanged();
   });
   $('train-backend-choice').addEventListener('change', () => {
-    if (ctl.worker) send({ type: 'backend', choice: $('train-backend-choice').value });
+    if (ctl.worker) send({ type: ToWorker.BACKEND, choice: $('train-backend-choice').value });
   });
   $('train-threads').addEventListener('change', threadsChanged);
   $('train-export-generator').addEventListener('click', () =>
-    send({ type: 'export', what: 'generator', purpose: 'download' }),
+    send({ type: ToWorker.EXPORT, what: 'generator', purpose: 'download' }),
   );
   $('train-export-checkpoint').addEventListener('click', () =>
-    send({ type: 'export', what: 'checkpoint', purpose: 'download' }),
+    send({ type: ToWorker.EXPORT, what: 'checkpoint', purpose: 'download' }),
   );
   $('train-open-generate').addEventListener('click', () =>
-    send({ type: 'export', what: 'generator', purpose: 'generate' }),
+    send({ type: ToWorker.EXPORT, what: 'generator', purpose: 'generate' }),
   );
   $('train-resume-button').addEventListener('click', () => $('train-resume-file').click());
   $('train-resume-file').addEventListener('change', (e) => {
@@ -435,7 +419,8 @@ function wire() {
     if (file) resumeFrom(file);
   });
   document.addEventListener('visibilitychange', () => {
-    if (document.hidden && ctl.state === 'running') send({ type: 'pause', reason: 'tab hidden' });
+    if (document.hidden && ctl.state === 'running')
+      send({ type: ToWorker.PAUSE, reason: 'tab hidden' });
   });
   // The worker (and its backend) starts when the Train view is first opened, not on page load.
   document.addEventListener('viewchange', (e) => {

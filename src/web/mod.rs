@@ -147,6 +147,44 @@ pub fn train_defaults(spec: &str) -> Result<String, JsValue> {
     Ok(serde_json::to_string(&full).unwrap_or_default())
 }
 
+/// What the Train view needs to know of a preset, as Rust defines it.
+#[derive(serde::Serialize)]
+struct PresetFacts {
+    name: &'static str,
+    toy: bool,
+    /// For image presets: the side, channels and classes of the images it trains.
+    image_size: usize,
+    channels: usize,
+    n_classes: usize,
+}
+
+fn facts(preset: crate::presets::Preset) -> PresetFacts {
+    let arch = preset.arch();
+    let (image_size, channels) = arch.image_shape().unwrap_or((0, 0));
+    PresetFacts {
+        name: preset.name(),
+        toy: preset.toy().is_some(),
+        image_size,
+        channels,
+        n_classes: arch.n_classes(),
+    }
+}
+
+/// Every preset's facts as JSON: `[{name, toy, image_size, channels, n_classes}]`.
+#[wasm_bindgen(js_name = trainPresets)]
+pub fn train_presets() -> String {
+    let all: Vec<PresetFacts> = crate::presets::Preset::ALL.into_iter().map(facts).collect();
+    serde_json::to_string(&all).unwrap_or_default()
+}
+
+/// The preset that trains a person's own images with `channels` channels (1 grey, 3 colour),
+/// as JSON `{name, toy, image_size, channels, n_classes}`: its size is the one they are
+/// resized to.
+#[wasm_bindgen(js_name = presetForImages)]
+pub fn preset_for_images(channels: usize) -> String {
+    serde_json::to_string(&facts(crate::presets::Preset::for_images(channels))).unwrap_or_default()
+}
+
 /// Size of the wasm linear memory in bytes (it only grows: flat means no leak). The threaded
 /// build's memory is shared (a SharedArrayBuffer), so the length is read by name.
 #[wasm_bindgen(js_name = wasmMemoryBytes)]

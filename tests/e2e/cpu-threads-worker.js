@@ -2,7 +2,8 @@
 // of the page). It runs the same work on the CPU in two modules, one after the other: the
 // single-threaded full module and the threaded build (www/modules.js), and posts back what each
 // produced and how long it took. Everything it loads comes from the page's origin.
-// Message in: { origin, runs: [{ kind: 'full' | 'threads', threads }], genRounds, trainSteps, warmup }
+// Message in: { origin, runs: [{ kind: 'full' | 'threads', threads }], genRounds, trainSteps, warmup,
+//   spec? (TrainSpec overrides for the training run) }
 // Message out: { runs: [{ kind, threads, description, images, genMs: [], stats, samples, trainMs }] } | { error }
 self.onmessage = async ({ data: job }) => {
   try {
@@ -27,9 +28,10 @@ self.onmessage = async ({ data: job }) => {
         images = await gan.generate(z.slice(), labels.slice());
         genMs.push(performance.now() - t0);
       }
-      // A digits DCGAN from a fixed seed: `warmup` steps, then `trainSteps` timed.
+      // A digits DCGAN from a fixed seed (the page's default settings unless the job says
+      // otherwise): `warmup` steps, then `trainSteps` timed.
       const data = await loadDigits(wasm, job.origin);
-      const spec = { preset: 'digits', batch_size: 64, seed: 7 };
+      const spec = { preset: 'digits', seed: 7, ...(job.spec || {}) };
       const trainer = new wasm.WebTrainer(backend, JSON.stringify(spec), data.webData);
       if (job.warmup) await trainer.step(job.warmup);
       const t0 = performance.now();

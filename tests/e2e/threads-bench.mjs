@@ -5,6 +5,7 @@
 // DCGAN training at batch 64 (steps per second over BENCH_STEPS steps after BENCH_WARMUP).
 // Run after scripts/build-web.sh: `npm run bench:threads`. Prints a table and one JSON line.
 //   BENCH_THREADS=N    threads of the threaded run (default: the browser's cores)
+//   BENCH_SPEC=JSON    training settings over the page's defaults, e.g. '{"batch_size":64}'
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 import { launch, runCpuWorker } from './harness.mjs';
@@ -29,6 +30,7 @@ try {
     genRounds: GEN_ROUNDS,
     trainSteps: STEPS,
     warmup: WARMUP,
+    spec: JSON.parse(process.env.BENCH_SPEC || '{}'),
   });
   const median = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -42,7 +44,7 @@ try {
   }));
   const [one, many] = rows;
   console.log(
-    `headless Chromium, ${cores} cores (navigator.hardwareConcurrency); digits, batch 64`,
+    `headless Chromium, ${cores} cores (navigator.hardwareConcurrency); digits, the page's defaults ${process.env.BENCH_SPEC || ''}`,
   );
   console.log('threads | 64 digits (median ms) | training steps/s');
   for (const r of rows)

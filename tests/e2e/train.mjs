@@ -495,7 +495,36 @@ async function cpuChecks(server) {
     },
   );
   await check(
-    'digits (the default data, no files needed) train and the sample grid is drawn',
+    "the form's defaults for digits are the page's minutes recipe, as Rust resolves it",
+    async () => {
+      await p.click('#train-reset');
+      await p.selectOption('#train-dataset', 'digits');
+      const shown = () =>
+        p.evaluate(() =>
+          Object.fromEntries(
+            ['train-width', 'train-batch', 'train-lr-g', 'train-lr-d'].map((id) => [
+              id,
+              document.getElementById(id).placeholder,
+            ]),
+          ),
+        );
+      await p.waitForFunction(
+        () => document.getElementById('train-width').placeholder !== 'default',
+      );
+      // The minutes recipe (presets::Recipe, measured in docs/training-in-minutes.md).
+      assert.deepEqual(await shown(), {
+        'train-width': '32',
+        'train-batch': '32',
+        'train-lr-g': '0.0005',
+        'train-lr-d': '0.0005',
+      });
+      // A toy set has its own defaults; "your own files" lets the data decide.
+      await p.selectOption('#train-dataset', 'ring');
+      await p.waitForFunction(() => document.getElementById('train-batch').placeholder === '256');
+    },
+  );
+  await check(
+    'digits (the default data, no files needed) train, the sample grid is drawn, the meter reads them',
     async () => {
       await p.click('#train-reset');
       await p.selectOption('#train-dataset', 'digits');
@@ -515,6 +544,9 @@ async function cpuChecks(server) {
       );
       assert.match(await p.textContent('#train-quality'), /diversity .* \(ratio \d/);
       await assertChartsDrawn(p);
+      // The quality meter: the classifier's reading of the fixed latents, in one sentence.
+      await p.waitForFunction(() => !document.getElementById('train-meter').hidden);
+      assert.match(await p.textContent('#train-meter-sentence'), /digits readable/);
       await p.click('#train-pause');
       await p.screenshot({ path: `${OUT}/train-digits.png`, fullPage: true });
     },

@@ -2,6 +2,11 @@
 //! Everything is drawn on the host from a seeded RNG, so the same seed gives the same z on
 //! every backend and every machine.
 
+pub mod directions;
+#[cfg(feature = "train")]
+pub mod invert;
+pub mod target_image;
+
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use rand_distr::StandardNormal;
 

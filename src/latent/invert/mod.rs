@@ -13,106 +13,15 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::{Result, WebganError};
 use crate::inference::{Sampler, read_floats_async};
-use crate::latent;
 use crate::model::Generator;
 
-/// How the search runs.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct InvertConfig {
-    /// Random starting points per class tried; the best one wins.
-    pub restarts: usize,
-    /// Each starting point is the closest of this many random latents (scored by one
-    /// forward pass, no gradients). Descent from a single random latent can settle in a poor
-    /// basin (a loop drawn where the target has none); starting from the best of a few is
-    /// cheap insurance. 1: plain random starts.
-    pub pool: usize,
-    /// Adam steps.
-    pub steps: usize,
-    /// Adam's learning rate on z.
-    pub lr: f32,
-    /// Weight of the prior term (mean(z²) - 1)²: keeps z near the shell where Gaussian latents
-    /// live, so the result stays a sample the model would plausibly draw.
-    pub prior: f32,
-    /// After this many steps, keep only the `keep` best candidates per target (successive
-    /// halving: most classes and starts are clearly wrong early, and dropping them makes the
-    /// rest of the search several times cheaper). 0: never.
-    pub prune_after: usize,
-    /// Candidates per target that survive the pruning.
-    pub keep: usize,
-    /// Seed of the starting points.
-    pub seed: u64,
-}
+mod config;
+mod score;
 
-impl Default for InvertConfig {
-    fn default() -> Self {
-        InvertConfig {
-            restarts: 4,
-            pool: 16,
-            steps: 300,
-            lr: 0.05,
-            prior: 0.01,
-            prune_after: 60,
-            keep: 4,
-            seed: 0,
-        }
-    }
-}
-
-impl InvertConfig {
-    pub fn validate(&self) -> Result<()> {
-        if !(1..=64).contains(&self.restarts) {
-            return Err(WebganError::invalid(
-                "restarts",
-                self.restarts,
-                "must be 1..=64",
-            ));
-        }
-        if !(1..=MAX_POOL).contains(&self.pool) {
-            return Err(WebganError::invalid(
-                "pool",
-                self.pool,
-                format!("must be 1..={MAX_POOL}"),
-            ));
-        }
-        if !(1..=100_000).contains(&self.steps) {
-            return Err(WebganError::invalid(
-                "steps",
-                self.steps,
-                "must be 1..=100000",
-            ));
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
-            return Err(WebganError::invalid("lr", self.lr, "must be in (0, 10]"));
-        }
-        if !(self.prior.is_finite() && (0.0..=100.0).contains(&self.prior)) {
-            return Err(WebganError::invalid(
-                "prior",
-                self.prior,
-                "must be in [0, 100]",
-            ));
-        }
-        if self.prune_after > 0 && self.keep == 0 {
-            return Err(WebganError::invalid(
-                "keep",
-                0,
-                "pruning must keep at least one candidate",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Adam's constants (Kingma & Ba's defaults).
-const BETA1: f32 = 0.9;
-const BETA2: f32 = 0.999;
-const EPSILON: f32 = 1e-8;
-/// Largest batch of candidates (targets x classes x restarts) one search runs.
-pub const MAX_CANDIDATES: usize = 4096;
-/// Largest pool of random latents scored for one starting point.
-pub const MAX_POOL: usize = 256;
-/// Rows per forward pass while scoring the pools, so a large search's pools never need more
-/// memory at once than a few sample grids.
-const POOL_ROWS: usize = 512;
+use config::{BETA1, BETA2, EPSILON};
+pub use config::{InvertConfig, MAX_CANDIDATES, MAX_POOL};
+use score::{best_of_pools, pixel_mse};
+pub use score::{closeness, rms_error};
 
 /// The best match found so far for one target.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -442,83 +351,6 @@ impl Inversion {
     }
 }
 
-/// Each row's mean squared pixel error: [rows, sample_len] x 2 -> [rows].
-fn pixel_mse(samples: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-    (samples - targets).powi_scalar(2).mean_dim(1).reshape([-1])
-}
-
-/// One starting z per candidate row of `targets`: the closest (pixel MSE) of `pool` random
-/// latents drawn for it. Chosen on the device (argmin and gather), so nothing is read back and
-/// the same code runs where reads must be asynchronous.
-// burn's `slice` takes one range per dimension: `[start..end]` is the rows, not a list.
-#[allow(clippy::single_range_in_vec_init)]
-fn best_of_pools(
-    generator: &Generator,
-    targets: &Tensor<2>,
-    labels: Option<&Tensor<1, Int>>,
-    pool: usize,
-    seed: u64,
-    dim: usize,
-) -> Tensor<2> {
-    let device = targets.device();
-    let n = targets.dims()[0];
-    let draws = latent::normal(&mut latent::rng_for(seed, 11, 0), n * pool, dim);
-    let draws = Tensor::<3>::from_data(TensorData::new(draws, [n, pool, dim]), &device);
-    if pool == 1 {
-        return draws.reshape([n, dim]);
-    }
-    let per_chunk = (POOL_ROWS / pool).max(1);
-    let mut picked = Vec::new();
-    for start in (0..n).step_by(per_chunk) {
-        let end = (start + per_chunk).min(n);
-        let rows = end - start;
-        let z = draws.clone().slice([start..end]);
-        let repeat_rows = |t: Tensor<2>| {
-            let width = t.dims()[1];
-            t.unsqueeze_dim::<3>(1)
-                .repeat_dim(1, pool)
-                .reshape([rows * pool, width])
-        };
-        let target = repeat_rows(targets.clone().slice([start..end]));
-        let label = labels.map(|l| {
-            l.clone()
-                .slice([start..end])
-                .unsqueeze_dim::<2>(1)
-                .repeat_dim(1, pool)
-                .reshape([rows * pool])
-        });
-        let out = generator.forward(z.clone().reshape([rows * pool, dim]), label);
-        let mse = pixel_mse(out, target).reshape([rows, pool]);
-        let best = mse.argmin(1).unsqueeze_dim::<3>(2).repeat_dim(2, dim);
-        picked.push(z.gather(1, best).reshape([rows, dim]));
-    }
-    Tensor::cat(picked, 0)
-}
-
-/// Root-mean-square pixel error on a 0..1 brightness scale, from an MSE on [-1, 1].
-pub fn rms_error(mse: f32) -> f32 {
-    mse.max(0.0).sqrt() / 2.0
-}
-
-/// One sentence on how close a match is, for a person. The bands were read off the shipped
-/// digits model: recovering its own samples lands far below the first; the best of 1,000
-/// random samples of the right class sits around the second; a blank pad or a scribble ends
-/// above it.
-pub fn closeness(mse: f32) -> String {
-    let rms = rms_error(mse);
-    let verdict = if rms < 0.08 {
-        "a close match"
-    } else if rms < 0.16 {
-        "a rough match: the model draws something like it"
-    } else {
-        "no good match: this is the nearest thing the model can draw"
-    };
-    format!(
-        "{verdict} (pixels off by {:.0}% on average, root-mean-square)",
-        rms * 100.0
-    )
-}
-
 /// Runs a whole search, natively, calling `report` with the best matches every
 /// `report_every` steps (and at the end). Returns the final best matches.
 #[cfg(not(target_family = "wasm"))]
@@ -547,6 +379,7 @@ pub fn run_blocking(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::latent;
     use crate::presets::Preset;
 
     #[test]
