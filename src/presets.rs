@@ -32,8 +32,8 @@ impl Recipe {
             // minutes (docs/training-in-minutes.md).
             spec.width = Some(32);
             spec.batch_size = Some(32);
-            spec.lr_g = Some(5e-4);
-            spec.lr_d = Some(5e-4);
+            spec.lr_g = Some(1e-3);
+            spec.lr_d = Some(1e-3);
         }
         spec
     }

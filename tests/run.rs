@@ -134,14 +134,7 @@ fn image_training_lowers_d_loss_and_exports_what_both_front_ends_load() {
 
 #[test]
 fn every_preset_resolves_within_the_limits() {
-    for preset in [
-        Preset::Digits,
-        Preset::Faces,
-        Preset::Faces32,
-        Preset::Ring,
-        Preset::Grid,
-        Preset::Spiral,
-    ] {
+    for preset in Preset::ALL {
         TrainSpec::preset(preset)
             .resolve()
             .unwrap_or_else(|e| panic!("{preset:?}: {e}"));

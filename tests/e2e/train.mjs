@@ -515,8 +515,8 @@ async function cpuChecks(server) {
       assert.deepEqual(await shown(), {
         'train-width': '32',
         'train-batch': '32',
-        'train-lr-g': '0.0005',
-        'train-lr-d': '0.0005',
+        'train-lr-g': '0.001',
+        'train-lr-d': '0.001',
       });
       // A toy set has its own defaults; "your own files" lets the data decide.
       await p.selectOption('#train-dataset', 'ring');
