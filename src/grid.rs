@@ -1,22 +1,46 @@
 //! Turning generated samples into pictures: image grids (for the CLI's PNGs and the page's
 //! canvas) and scatter plots of 2-D points.
 
+use crate::error::{Result, WebganError};
+use crate::limits;
+
 /// Maps a value in [-1, 1] to a byte.
 fn to_byte(v: f32) -> u8 {
     (((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round()) as u8
 }
 
 /// Lays `n` channels-last images of `size` x `size` x `channels` out as a grid with `cols`
-/// columns, row-major, tiles touching (no padding). Returns (width, height, RGBA bytes).
+/// columns (`limits::GRID_COLS`; fewer images than columns make one row), row-major, tiles
+/// touching (no padding). Returns (width, height, RGBA bytes). Images are grey (1 channel) or
+/// RGB (3) and at most `limits::IMAGE_SIZE`'s maximum wide; anything else is refused, as is a sample
+/// count that is not a whole number of images.
 pub fn image_grid_rgba(
     samples: &[f32],
     size: usize,
     channels: usize,
     cols: usize,
-) -> (usize, usize, Vec<u8>) {
+) -> Result<(usize, usize, Vec<u8>)> {
+    limits::GRID_COLS.check_count(cols as u64)?;
+    if size == 0 || size as f64 > limits::IMAGE_SIZE.max {
+        return Err(WebganError::invalid(
+            "size",
+            size,
+            format!("images must be 1 to {} pixels wide", limits::IMAGE_SIZE.max),
+        ));
+    }
+    if !(channels == 1 || channels == 3) {
+        return Err(WebganError::invalid("channels", channels, "must be 1 or 3"));
+    }
     let per = size * size * channels;
-    let n = samples.len() / per.max(1);
-    let cols = cols.clamp(1, n.max(1));
+    if samples.len() % per != 0 {
+        return Err(WebganError::invalid(
+            "samples",
+            samples.len(),
+            format!("must be a whole number of {size}x{size}x{channels} images"),
+        ));
+    }
+    let n = samples.len() / per;
+    let cols = cols.min(n.max(1));
     let rows = n.div_ceil(cols);
     let (w, h) = (cols * size, rows * size);
     let mut out = vec![0u8; w * h * 4];
@@ -37,7 +61,7 @@ pub fn image_grid_rgba(
             }
         }
     }
-    (w, h, out)
+    Ok((w, h, out))
 }
 
 /// A square scatter plot of 2-D points over [-extent, extent]^2: `real` in grey, `fake` in blue.
@@ -91,13 +115,24 @@ mod tests {
     fn grid_places_tiles_row_major_without_padding() {
         // Three 2x2 grey tiles with values -1, 0, 1; two columns.
         let samples: Vec<f32> = [-1.0f32, 0.0, 1.0].iter().flat_map(|&v| [v; 4]).collect();
-        let (w, h, px) = image_grid_rgba(&samples, 2, 1, 2);
+        let (w, h, px) = image_grid_rgba(&samples, 2, 1, 2).unwrap();
         assert_eq!((w, h), (4, 4));
         let at = |x: usize, y: usize| px[(y * w + x) * 4];
         assert_eq!(at(0, 0), 0); // tile 0
         assert_eq!(at(2, 1), 128); // tile 1, right of tile 0
         assert_eq!(at(1, 3), 255); // tile 2, second row
         assert_eq!(at(3, 3), 0); // empty cell stays black
+    }
+
+    #[test]
+    fn grid_refuses_zero_columns_odd_channels_and_partial_images() {
+        let samples = vec![0.0f32; 4 * 3];
+        assert!(image_grid_rgba(&samples, 2, 1, 0).is_err());
+        assert!(image_grid_rgba(&samples, 2, 2, 2).is_err());
+        assert!(image_grid_rgba(&samples[..5], 2, 1, 2).is_err());
+        // More columns than images: one row of them.
+        let (w, h, _) = image_grid_rgba(&samples, 2, 1, 8).unwrap();
+        assert_eq!((w, h), (6, 2));
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub const WIDTH: Limit = Limit::int("width", 1, 1024);
 pub const WIDEST: u64 = 4096;
 pub const N_CLASSES: Limit = Limit::int("n_classes", 0, 1000);
 pub const CLASS_EMBED_DIM: Limit = Limit::int("class_embed_dim", 1, 1024);
+/// Columns of an image grid (`webgan sample --cols`, the page's `renderGrid`).
+pub const GRID_COLS: Limit = Limit::int("cols", 1, 1024);
 pub const TOY_HIDDEN: Limit = Limit::int("hidden", 1, 4096);
 pub const TOY_LAYERS: Limit = Limit::int("layers", 1, 16);
 

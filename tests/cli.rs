@@ -178,6 +178,21 @@ fn bad_input_gives_clear_errors_and_a_failing_exit_code() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a webgan weights file"));
     assert!(!png.exists(), "no output on failure");
 
+    // A grid of 0 columns is refused, not drawn as one column.
+    let o = webgan(&[
+        "sample",
+        "--model",
+        "digits",
+        "--cols",
+        "0",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cols") && err.contains("1..=1024"), "{err}");
+    assert!(!png.exists(), "no output on failure");
+
     // One step of ring training with one bad setting: refused, with stderr saying which.
     let out = dir.join("r");
     let refused = |setting: &[&str]| {

@@ -124,6 +124,34 @@ fn crafted_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "generator",
         ),
         (
+            "class embedding 2^40, unused by its label mixing",
+            forged(set("class_embed_dim", json!(1u64 << 40))),
+            "class_embed_dim",
+        ),
+        (
+            "training config with batch 0",
+            forged(|m| m["train"]["batch_size"] = json!(0)),
+            "batch_size",
+        ),
+        (
+            "training config with learning rate 5",
+            forged(|m| m["train"]["lr_g"] = json!(5.0)),
+            "lr_g",
+        ),
+        (
+            "directions for another latent size",
+            forged(|m| m["directions"]["latent_dim"] = json!(3)),
+            "directions",
+        ),
+        (
+            "directions with an empty set",
+            forged(|m| {
+                m["directions"]["sets"][0]["vectors"] = json!([]);
+                m["directions"]["sets"][0]["variance_share"] = json!([]);
+            }),
+            "directions",
+        ),
+        (
             "garbage JSON",
             raw_manifest(b"{\"kind\": \"generator\", \"arch\": ["),
             "manifest",

@@ -116,7 +116,7 @@ pub fn run(args: InvertArgs) -> Result<()> {
         b.message
     );
     let pair: Vec<f32> = target.pixels.iter().chain(&b.sample).copied().collect();
-    let (gw, gh, px) = grid::image_grid_rgba(&pair, size, channels, 2);
+    let (gw, gh, px) = grid::image_grid_rgba(&pair, size, channels, 2)?;
     let (gw, gh, px) = grid::upscale_rgba(&px, gw, gh, args.zoom as usize);
     write_png(&args.out, gw, gh, &px)?;
     let json_path = args

@@ -218,7 +218,7 @@ pub struct SampleArgs {
     #[arg(long, default_value_t = 64)]
     pub n: usize,
     /// Columns of the grid [default: the number of classes for conditional models, so each
-    /// column holds one class; else 8].
+    /// column holds one class; else 8]; 1 to 1024.
     #[arg(long)]
     pub cols: Option<usize>,
     /// Class to draw (conditional models); default: classes cycle along each row.

@@ -59,6 +59,10 @@ pub fn run(args: SampleArgs) -> Result<()> {
     if args.n == 0 || args.n > 100_000 {
         return Err(WebganError::invalid("n", args.n, "must be 1..=100000"));
     }
+    // Before any sampling: a bad layout should not cost a model load and a forward pass.
+    if let Some(cols) = args.cols {
+        crate::limits::GRID_COLS.check_count(cols as u64)?;
+    }
     let psis = args.latent.truncation.clone().unwrap_or_else(|| vec![1.0]);
     for &psi in &psis {
         latent::check_psi(psi)?;
@@ -146,7 +150,7 @@ fn write_grid(
             "sweeps and planes are drawn for image models",
         )
     })?;
-    let (w, h, rgba) = grid::image_grid_rgba(samples, size, channels, cols);
+    let (w, h, rgba) = grid::image_grid_rgba(samples, size, channels, cols)?;
     let (w, h, rgba) = grid::upscale_rgba(&rgba, w, h, args.latent.zoom as usize);
     write_png(&args.out, w, h, &rgba)?;
     println!("wrote {} ({w}x{h}, {what})", args.out.display());

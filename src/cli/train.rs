@@ -93,7 +93,7 @@ fn write_preview(run: &TrainingRun, path: &Path) -> Result<Option<String>> {
     match run.arch() {
         ArchConfig::Image(c) => {
             let (w, h, rgba) =
-                grid::image_grid_rgba(&samples, c.image_size, c.channels, run.watched_columns());
+                grid::image_grid_rgba(&samples, c.image_size, c.channels, run.watched_columns())?;
             write_png(path, w, h, &rgba)?;
             Ok(None)
         }

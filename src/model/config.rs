@@ -90,9 +90,9 @@ impl ImageGanConfig {
         limits::LATENT_DIM.check_count(self.latent_dim as u64)?;
         limits::WIDTH.check_count(self.width as u64)?;
         limits::N_CLASSES.check_count(self.n_classes as u64)?;
-        if self.n_classes > 0 && self.label_mixing == LabelMixing::Concat {
-            limits::CLASS_EMBED_DIM.check_count(self.class_embed_dim as u64)?;
-        }
+        // Checked even where the label mixing ignores it: a manifest is untrusted, and a field
+        // no one reads today may be read tomorrow.
+        limits::CLASS_EMBED_DIM.check_count(self.class_embed_dim as u64)?;
         let (_, stages) = self.stages()?;
         let widest = (self.width as u64).checked_shl(stages as u32 - 1);
         if widest.is_none_or(|w| w > limits::WIDEST) {

@@ -64,8 +64,9 @@ impl RenderedGrid {
 }
 
 /// A grid of channels-last images in [-1, 1], `cols` tiles wide, no padding, as RGBA pixels
-/// with their width and height. Images are grey (1 channel) or RGB (3); anything else is an
-/// error of kind "bad_input".
+/// with their width and height. Images are grey (1 channel) or RGB (3), at most 256 pixels
+/// wide, 1 to 1024 columns, a whole number of images; anything else is an error of kind
+/// "bad_input".
 #[wasm_bindgen(js_name = renderGrid)]
 pub fn render_grid(
     samples: &[f32],
@@ -73,13 +74,7 @@ pub fn render_grid(
     channels: usize,
     cols: usize,
 ) -> Result<RenderedGrid, JsValue> {
-    if !(channels == 1 || channels == 3) || size == 0 || size > 4096 {
-        return Err(errors::js_error(
-            "bad_input",
-            &format!("renderGrid draws {size}x{size} images with 1 or 3 channels, not {channels}"),
-        ));
-    }
-    let (width, height, rgba) = grid::image_grid_rgba(samples, size, channels, cols);
+    let (width, height, rgba) = grid::image_grid_rgba(samples, size, channels, cols)?;
     Ok(RenderedGrid {
         rgba,
         width,

@@ -187,6 +187,19 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<WeightsFile> {
             format!("the manifest describes a model webgan refuses: {e}"),
         )
     })?;
+    // The rest of the manifest too, used by this caller or not: a training configuration out
+    // of range or directions that do not fit refuse the file here, not when a later tool reads
+    // them.
+    if let Some(train) = &manifest.train {
+        train.validate(&manifest.arch).map_err(|e| {
+            WebganError::bad_weights(what, format!("the manifest's training config: {e}"))
+        })?;
+    }
+    if let Some(directions) = &manifest.directions {
+        directions
+            .check(manifest.arch.latent_dim(), manifest.arch.n_classes())
+            .map_err(|e| WebganError::bad_weights(what, e.to_string()))?;
+    }
     let count = c.u32("section count")?;
     if count > 64 {
         return Err(WebganError::bad_weights(

@@ -39,37 +39,6 @@ pub mod stored;
 
 pub use stored::{DirectionSet, Directions};
 
-impl Directions {
-    /// Checks stored directions against the model they claim to belong to (a hand-edited or
-    /// foreign manifest must not reach the sliders as NaNs or wrong lengths).
-    pub fn check(&self, sampler: &Sampler) -> Result<()> {
-        let dim = sampler.latent_dim();
-        let classes = sampler.arch().n_classes();
-        let want_sets = if self.per_class { classes.max(1) } else { 1 };
-        let bad = |why: String| Err(WebganError::bad_weights("directions", why));
-        if self.latent_dim != dim || self.sets.len() != want_sets {
-            return bad(format!(
-                "{} sets of {}-long vectors do not fit this model (latent {dim}, {classes} classes)",
-                self.sets.len(),
-                self.latent_dim
-            ));
-        }
-        for set in &self.sets {
-            if set.vectors.len() != set.variance_share.len()
-                || set.vectors.is_empty()
-                || set
-                    .vectors
-                    .iter()
-                    .any(|v| v.len() != dim || v.iter().any(|x| !x.is_finite()))
-                || set.variance_share.iter().any(|s| !s.is_finite())
-            {
-                return bad("a set is empty, ragged or not finite".into());
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Running sums of one class's (or the whole model's) latents and activations. The
 /// activation-side sums stay on the device until the end.
 struct Moments {
@@ -320,7 +289,7 @@ pub async fn shared_vs_per_class(sampler: &Sampler, samples: usize, k: usize) ->
 /// [`ON_LOAD_SAMPLES`] latents when it has none. Returns whether they were computed.
 pub async fn of_model(sampler: &Sampler) -> Result<(Directions, bool)> {
     if let Some(stored) = &sampler.manifest.directions {
-        stored.check(sampler)?;
+        stored.check(sampler.latent_dim(), sampler.arch().n_classes())?;
         return Ok((stored.clone(), false));
     }
     let per_class = default_per_class(sampler);

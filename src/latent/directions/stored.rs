@@ -32,6 +32,38 @@ pub struct DirectionSet {
 }
 
 impl Directions {
+    /// Checks stored directions against the model they claim to belong to (a hand-edited or
+    /// foreign manifest must not reach the sliders as NaNs or wrong lengths). Reading a file
+    /// checks this (`weights::decode`), so a file that fails it never loads.
+    pub fn check(&self, latent_dim: usize, n_classes: usize) -> Result<()> {
+        let want_sets = if self.per_class { n_classes.max(1) } else { 1 };
+        let bad = |why: String| Err(WebganError::bad_weights("directions", why));
+        if self.latent_dim != latent_dim || self.sets.len() != want_sets {
+            return bad(format!(
+                "{} sets of {}-long vectors do not fit this model (latent {latent_dim}, {n_classes} classes)",
+                self.sets.len(),
+                self.latent_dim
+            ));
+        }
+        for set in &self.sets {
+            if set.vectors.len() != set.variance_share.len()
+                || set.vectors.is_empty()
+                || set.vectors.len() > latent_dim
+                || set
+                    .vectors
+                    .iter()
+                    .any(|v| v.len() != latent_dim || v.iter().any(|x| !x.is_finite()))
+                || set
+                    .variance_share
+                    .iter()
+                    .any(|s| !(s.is_finite() && *s >= 0.0))
+            {
+                return bad("a set is empty, ragged, too long or not finite".into());
+            }
+        }
+        Ok(())
+    }
+
     /// The set that applies to samples of `class` (ignored for shared sets).
     pub fn set_for(&self, class: Option<usize>) -> Result<&DirectionSet> {
         let index = if self.per_class {
