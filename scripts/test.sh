@@ -4,7 +4,8 @@
 #     builds that ship (the native CLI, the page's full module, its generation module)
 #  1. native: unit and integration tests (cargo test; wgpu tests run on Mesa's lavapipe)
 #  2. browser: wasm-bindgen-test in headless Chromium, on WebGPU (SwiftShader) and the CPU
-#  3. page: builds dist/ (three wasm modules) and drives it in headless Chromium with Playwright
+#  3. page: builds dist/ (three wasm modules) and drives it in headless Chromium with Playwright;
+#     then the page offline (service worker) and the npm package in a fresh project
 # Nothing is retried: a failure is a failure. docs/testing.md says how to run one part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,7 @@ echo "== page tests (Playwright, headless Chromium)"
 WEBGAN_FEATURES=test-hooks SKIP_WASM_OPT=1 scripts/build-web.sh
 # Every file runs, once; the suite fails if any of them failed.
 failed=()
-for f in page train latent threads; do
+for f in page train latent threads offline package; do
   node "tests/e2e/$f.mjs" || failed+=("$f")
 done
 [ ${#failed[@]} -eq 0 ] || { echo "== page tests failed: ${failed[*]}" >&2; exit 1; }

@@ -32,7 +32,7 @@ pub fn image_grid_rgba(
         return Err(WebganError::invalid("channels", channels, "must be 1 or 3"));
     }
     let per = size * size * channels;
-    if samples.len() % per != 0 {
+    if !samples.len().is_multiple_of(per) {
         return Err(WebganError::invalid(
             "samples",
             samples.len(),

@@ -20,7 +20,7 @@ pub mod latent;
 // The latent tools live under `latent/`; their old paths stay the crate's public API.
 #[cfg(feature = "train")]
 pub use latent::invert;
-pub use latent::{directions, target_image};
+pub use latent::{attributes, directions, target_image};
 pub mod limits;
 pub mod linalg;
 pub mod loss;
@@ -32,7 +32,10 @@ pub mod run;
 #[cfg(not(target_family = "wasm"))]
 pub mod shipped;
 pub mod spec;
+#[cfg(feature = "train")]
+pub mod timelapse;
 pub mod train;
+pub mod trial;
 pub mod weights;
 
 pub use burn;

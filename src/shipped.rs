@@ -7,12 +7,19 @@ pub const MODELS: [(&str, &[u8]); 2] = [
     ("faces", include_bytes!("../models/faces.wgan")),
 ];
 
-/// (name, weights) of the shipped classifiers: `webgan eval`'s judges and the live quality
-/// meter's (`run::meter`).
-pub const CLASSIFIERS: [(&str, &[u8]); 1] = [(
-    "digits-classifier",
-    include_bytes!("../models/digits-classifier.wgan"),
-)];
+/// (name, weights) of the shipped classifiers: `webgan eval`'s judges, the live quality
+/// meter's (`run::meter`) and the faces one that labels faces for attribute directions
+/// (`latent::attributes`).
+pub const CLASSIFIERS: [(&str, &[u8]); 2] = [
+    (
+        "digits-classifier",
+        include_bytes!("../models/digits-classifier.wgan"),
+    ),
+    (
+        "faces-classifier",
+        include_bytes!("../models/faces-classifier.wgan"),
+    ),
+];
 
 /// The shipped classifier of that name (e.g. "digits-classifier"), if any.
 pub fn classifier(name: &str) -> Option<&'static [u8]> {

@@ -63,6 +63,8 @@ fn train_resume_and_sample_digits_end_to_end() {
         "--quiet",
         "--sample-every",
         "1",
+        "--timelapse-every",
+        "1",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for f in [
@@ -71,6 +73,7 @@ fn train_resume_and_sample_digits_end_to_end() {
         "log.jsonl",
         "samples/step-0000001.png",
         "samples/final.png",
+        "timelapse.gif",
     ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
@@ -90,6 +93,17 @@ fn train_resume_and_sample_digits_end_to_end() {
     assert!(stdout.contains("digits readable"), "{stdout}");
     // One column per class, eight rows.
     assert_eq!(png_size(&out.join("samples/final.png")), (10 * 28, 8 * 28));
+    // The time-lapse: the grid before the first step and after each of the two, as the final
+    // grid shows it.
+    let gif = std::fs::read(out.join("timelapse.gif")).unwrap();
+    let mut decoder = gif::DecodeOptions::new().read_info(gif.as_slice()).unwrap();
+    assert_eq!((decoder.width(), decoder.height()), (10 * 28, 8 * 28));
+    let mut frames = 0;
+    while decoder.read_next_frame().unwrap().is_some() {
+        frames += 1;
+    }
+    assert_eq!(frames, 3);
+    assert!(stdout.contains("3 frames, steps 0 to 2"), "{stdout}");
 
     // Resume to 4 steps in total: two more log lines, and the checkpoint says 4.
     let ckpt = out.join("ckpt-latest.wgan");

@@ -29,7 +29,8 @@ fn directions_are_orthonormal_ordered_and_move_the_output_more_than_random_ones(
     let dirs = block_on(directions::compute(&sampler, TEST_SAMPLES, true)).unwrap();
     assert!(dirs.per_class);
     assert_eq!(dirs.sets.len(), 10);
-    dirs.check(&sampler).unwrap();
+    dirs.check(sampler.latent_dim(), sampler.arch().n_classes())
+        .unwrap();
     for set in &dirs.sets {
         // Orthonormal.
         for (i, a) in set.vectors.iter().enumerate() {
@@ -102,10 +103,17 @@ fn directions_travel_in_the_manifest_and_bad_ones_are_refused() {
     // A manifest whose directions do not fit the model is an error, not a NaN slider.
     let mut broken: Directions = dirs.clone();
     broken.sets[0].vectors[0].pop();
-    assert!(broken.check(&sampler).is_err());
+    assert!(
+        broken
+            .check(sampler.latent_dim(), sampler.arch().n_classes())
+            .is_err()
+    );
     let mut nan = dirs;
     nan.sets[0].vectors[1][0] = f32::NAN;
-    assert!(nan.check(&sampler).is_err());
+    assert!(
+        nan.check(sampler.latent_dim(), sampler.arch().n_classes())
+            .is_err()
+    );
     // Too few latents to estimate a 64-wide covariance.
     assert!(block_on(directions::compute(&sampler, 10, false)).is_err());
 }

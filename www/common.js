@@ -10,7 +10,10 @@ export const messageOf = (e) => (e && e.message) || String(e);
 const CACHE = 'webgan-v1';
 
 // fetch() with progress and a cache that always asks the server: a stored copy is sent with its
-// ETag (If-None-Match); a 304 answer costs a few hundred bytes and the stored copy is used.
+// ETag (If-None-Match) or, from a host that sends none (e.g. `python3 -m http.server`), its
+// Last-Modified date (If-Modified-Since); a 304 answer costs a few hundred bytes and the stored
+// copy is used. Where the service worker (sw.js) controls the page it answers instead, from its
+// own per-build cache, and marks what it serves (x-webgan-build): nothing is stored twice.
 // onProgress(fraction, bytes): the fraction is NaN when the size is unknown (a compressed
 // transfer's Content-Length counts compressed bytes). Returns a Response whose body streams, so
 // WebAssembly can compile while downloading. Without the Cache API (pages served over plain
@@ -20,13 +23,16 @@ export const cacheWrites = (globalThis.webganCacheWrites = { pending: 0, done: 0
 
 export async function fetchCached(url, onProgress = () => {}) {
   const key = String(url);
-  const cache = globalThis.caches ? await caches.open(CACHE).catch(() => null) : null;
-  const stored = cache ? await cache.match(key).catch(() => undefined) : undefined;
+  // Looked up without opening (which would create the store where the worker removed it).
+  const stored = globalThis.caches
+    ? await caches.match(key, { cacheName: CACHE }).catch(() => undefined)
+    : undefined;
   const etag = stored && stored.headers.get('etag');
+  const modified = stored && stored.headers.get('last-modified');
   // no-store: the HTTP cache neither answers nor keeps this request; the cache above does both.
   const response = await fetch(key, {
     cache: 'no-store',
-    headers: etag ? { 'if-none-match': etag } : {},
+    headers: etag ? { 'if-none-match': etag } : modified ? { 'if-modified-since': modified } : {},
   });
   if (response.status === 304 && stored) {
     await response.arrayBuffer(); // empty: finishes the request instead of abandoning it
@@ -46,13 +52,15 @@ export async function fetchCached(url, onProgress = () => {}) {
     },
   });
   let body = response.body;
-  if (cache && response.headers.get('etag')) {
+  const revalidates = response.headers.get('etag') || response.headers.get('last-modified');
+  if (globalThis.caches && revalidates && !response.headers.get('x-webgan-build')) {
     const [toCache, toCaller] = body.tee();
     body = toCaller;
     // A failed store (quota, private mode) only means the next visit downloads again.
     cacheWrites.pending += 1;
-    cache
-      .put(key, new Response(toCache, { headers: response.headers }))
+    caches
+      .open(CACHE)
+      .then((cache) => cache.put(key, new Response(toCache, { headers: response.headers })))
       .then(() => (cacheWrites.done += 1))
       .catch(() => {})
       .finally(() => (cacheWrites.pending -= 1));

@@ -1,18 +1,19 @@
 // The Generate view: loads the wasm module and a generator, opens a backend, draws grids of
 // samples (or, for a 2-D model, a scatter of its points) and says in plain sentences what runs.
 // All model work happens in Rust: the small generation module (pkg-gen/) on the CPU path, the
-// full one (pkg/) where the backend policy picks WebGPU (modules.js). This file is UI. Importing it starts nothing:
+// full one (pkg/) where WebGPU runs (modules.js; trial.js measures which in "auto"). This file is UI. Importing it starts nothing:
 // app.js calls startGenerateView(), and the Train view hands over its generators through
 // openGenerator().
 import { drawScatter } from './charts.js';
 import { messageOf, fetchCached } from './common.js';
-import { moduleFor } from './modules.js';
+import { loadModule, moduleFor } from './modules.js';
 import { $, download, showWithDetails } from './dom.js';
 import { resetExplorer, wireExplorer } from './explore.js';
 import { drawSamples, setSelection, wireGrid } from './grid.js';
 import { resetLatentTools, truncated, wireLatentTools } from './latent-tools.js';
 import { backendSentence, modelSentence } from './sentences.js';
 import { COLS, N, session, status, run, isToy } from './session.js';
+import { cancelTrial, startTrial } from './trial.js';
 
 const TOY_POINTS = 512; // a 2-D model draws this many points
 const TOY_CANVAS = 672;
@@ -64,23 +65,38 @@ function showBackend() {
   });
   showWithDetails($('backend'), summary, details);
   $('backend').dataset.backend = b.isGpu ? 'webgpu' : 'cpu';
+  $('backend').dataset.reason = b.reasonCode || '';
 }
 
-// The policy (auto: WebGPU on a real GPU, else the CPU, and why) is Rust's, shared with the
-// Train view's worker. It is asked first, so that the full module is only downloaded when
-// WebGPU will run; the CPU path stays in the small generation module.
+// "auto" starts on the CPU in the small generation module, always: the first grid never waits
+// for the full module or for shaders. Where the browser has WebGPU, trial.js then measures it
+// against the CPU in the background and switches only where Rust's rule says it is faster
+// (src/trial.rs). A forced choice follows Rust's policy (planBackend), which the Train view
+// shares: the full module is only downloaded when WebGPU will run.
 async function useBackend(choice) {
+  cancelTrial();
   const label = 'loading the WebAssembly module';
   status.show(`${label}…`, { progress: 0 });
-  const { wasm, gpu } = await moduleFor(choice, (f, bytes) =>
+  const progress = (f, bytes) =>
     status.show(`${label}: ${bytes ? mb(bytes) : 'from the cache'}`, {
       progress: within(PHASE.module, 0.9 * f),
-    }),
-  );
-  status.show(gpu ? 'opening WebGPU…' : 'opening the CPU backend…', {
-    progress: within(PHASE.backend, 0),
-  });
-  const backend = await wasm.Backend.open(choice);
+    });
+  let wasm, gpu, backend;
+  if (choice === 'auto') {
+    wasm = await loadModule('gen', progress);
+    const plan = await wasm.planGenerate();
+    session.trial = { measure: plan.measure, adapter: plan.adapter };
+    backend = plan.openCpu();
+    plan.free();
+    gpu = false;
+  } else {
+    ({ wasm, gpu } = await moduleFor(choice, progress));
+    session.trial = null;
+    status.show(gpu ? 'opening WebGPU…' : 'opening the CPU backend…', {
+      progress: within(PHASE.backend, 0),
+    });
+    backend = await wasm.Backend.open(choice);
+  }
   // The generator, the backend and every helper come from one module: switch them together.
   if (session.gan && session.wasm !== wasm) {
     session.gan.free();
@@ -90,6 +106,24 @@ async function useBackend(choice) {
   session.backend = backend;
   document.body.dataset.module = gpu ? 'full' : 'gen';
   showBackend();
+}
+
+// The trial's verdict where it changes the backend: its module's backend and generator (of the
+// model in view, already warm) become the view's, and the grid is drawn again on them.
+async function adopt(wasm, backend, gan, kind) {
+  if (session.gan && session.gan !== gan) session.gan.free();
+  session.wasm = wasm;
+  session.backend = backend;
+  session.gan = gan;
+  document.body.dataset.module = kind;
+  showBackend();
+  configureForModel();
+  await generateGrid();
+}
+
+// After a grid of a newly loaded model (or backend choice): measure where "auto" can.
+function measureLater() {
+  startTrial({ adopt, show: showBackend });
 }
 
 async function fetchModel(name) {
@@ -162,6 +196,8 @@ function classValue() {
 
 function generated(ms, text) {
   session.generations += 1;
+  // For the tests and benchmarks: when the page first showed a grid.
+  document.body.dataset.firstGridMs ??= performance.now().toFixed(0);
   $('samples').dataset.generateMs = ms.toFixed(1);
   document.body.dataset.generations = String(session.generations);
   status.show(text);
@@ -216,6 +252,7 @@ async function switchBackend() {
   if (bytes) loadModel(session.model, bytes);
   session.generations = 0;
   await generateGrid();
+  measureLater();
 }
 
 async function chooseModel() {
@@ -226,6 +263,7 @@ async function chooseModel() {
   }
   loadModel(name, await fetchModel(name));
   await generateGrid();
+  measureLater();
 }
 
 async function loadBytes(name, bytes) {
@@ -246,6 +284,7 @@ async function loadBytes(name, bytes) {
   }
   $('model').value = name;
   await generateGrid();
+  measureLater();
 }
 
 // A generator made elsewhere on the page (the Train view's export), shown in this view.
@@ -289,6 +328,7 @@ async function main() {
   loadModel(model, await bytes);
   if (isOption('digit', hash.class)) $('digit').value = hash.class;
   await generateGrid();
+  measureLater();
 }
 
 export function startGenerateView() {

@@ -15,8 +15,16 @@ export function backendSentence({
   threads = null,
 }) {
   const details = [`In use: ${description}.`];
-  if (reason && !['chosen', 'gpu_adapter'].includes(reasonCode))
+  // "auto" in the Generate view: Rust's sentence from timing both backends, both figures in it.
+  if (MEASURED.includes(reasonCode)) {
+    details.push(
+      'Chosen by timing the same grid on WebGPU and on the CPU in this browser; the Backend menu forces either.',
+    );
+    return { summary: reason, details: details.join(' ') };
+  }
+  if (reason && !['chosen', 'gpu_adapter', 'measuring'].includes(reasonCode))
     details.push(`WebGPU was not used: ${reason}.`);
+  if (reasonCode === 'measuring') details.push(`${reason}.`);
   if (!isGpu && threads) details.push(`Threads: ${threads.reason}.`);
   if (isGpu) {
     const summary = software
@@ -35,8 +43,12 @@ export function backendSentence({
   };
 }
 
+// Rust's codes for a backend chosen by a trial (src/trial.rs): its sentence is the summary.
+const MEASURED = ['measured_gpu', 'measured_cpu', 'warmup_slow'];
+
 // The summary's short form of each of Rust's reason codes (the sentence is in the details).
 const WHY_NO_GPU = {
+  measuring: 'measuring WebGPU in the background',
   no_webgpu: 'this browser has no WebGPU',
   software: 'WebGPU here is a slow software emulation',
   no_adapter: "this browser's WebGPU found no usable GPU",

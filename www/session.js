@@ -10,6 +10,7 @@ export const MAX_SELECTED = 4; // cells a person can select: the corners of a la
 export const session = {
   wasm: null, // the module's exports (renderGrid, slerp, …), once loaded
   backend: null,
+  trial: null, // "auto": { measure, adapter } from Rust's planGenerate (trial.js)
   gan: null,
   model: null, // name of the loaded model
   bytes: new Map(), // model name -> weights, so a backend switch need not re-download

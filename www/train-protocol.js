@@ -20,7 +20,7 @@ export const ToWorker = Object.freeze({
   STEP: 'step',
   /** @type {'reset'} {} */
   RESET: 'reset',
-  /** @type {'export'} { what: 'generator'|'checkpoint', purpose: 'download'|'generate'|'move' } */
+  /** @type {'export'} { what: 'generator'|'checkpoint'|'timelapse', purpose: 'download'|'generate'|'move' }: timelapse (image runs): an animated GIF of the watched grid, downloads only */
   EXPORT: 'export',
   /** @type {'inject-nan'} {}: test hook, the next step diverges (builds with `test-hooks` only) */
   INJECT_NAN: 'inject-nan',
@@ -38,11 +38,11 @@ export const FromWorker = Object.freeze({
   STATE: 'state',
   /** @type {'stats'} { step, d_loss, g_loss, d_real, d_fake, gradient_penalty, rate, stepMs, chunk, memory } */
   STATS: 'stats',
-  /** @type {'views'} { step, ms, quality, image?: {rgba, width, height}, toy?: {points, real, heatmap, resolution, extent} } */
+  /** @type {'views'} { step, ms, quality, image?: {rgba, width, height}, frames?, toy?: {points, real, heatmap, resolution, extent} }: frames: the time-lapse's frames so far (image runs) */
   VIEWS: 'views',
   /** @type {'meter'} { step, readability, per_class, confused_with, readable_classes, classes, diversity, fid, sentence, ms, max_share }: a reading of the live quality meter (run::MeterReading; only for runs a classifier reads, as often as its share of the time allows) */
   METER: 'meter',
-  /** @type {'exported'} { what, purpose, bytes, step, dataset, keepsOptimizer }: purpose 'move': the page replaces the worker */
+  /** @type {'exported'} { what, purpose, bytes, step, dataset, keepsOptimizer, frames?, firstStep? }: purpose 'move': the page replaces the worker; frames, firstStep: a time-lapse's */
   EXPORTED: 'exported',
   /** @type {'error'} { message, kind, during, step, fatal? }: kind: Rust's error kind (diverged, bad_input, bad_weights, backend, readback, busy) or crash/other; fatal: wasm trapped, the page replaces the worker */
   ERROR: 'error',

@@ -41,6 +41,9 @@ const state = {
   recent: [], // {t0, t1, n} of recent chunks, for steps per second
   realPoints: null,
   classifiers: {}, // name -> bytes of the classifiers the quality meter has fetched
+  // The run's time-lapse (image runs): a wasm TimeLapse of the module the run started in; it
+  // keeps working there when a backend switch moves the run to the other module.
+  timelapse: null,
 };
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
@@ -191,6 +194,9 @@ function adopt(trainer, dataSummary, resumed, moved = false) {
   state.lastViewStep = -1;
   state.stepMs = null;
   state.recent = [];
+  // A new run films afresh; a moved one carries on (unless it came from a replaced worker).
+  if (!moved) dropTimeLapse();
+  if (!trainer.isToy && !state.timelapse) state.timelapse = new wasm.TimeLapse();
   const data = trainer.dataOnDevice
     ? `${dataSummary}, kept on the GPU (batches gathered there)`
     : dataSummary;
@@ -284,6 +290,12 @@ function discard() {
   state.running = false;
   if (state.trainer) state.trainer.free();
   state.trainer = null;
+  dropTimeLapse();
+}
+
+function dropTimeLapse() {
+  if (state.timelapse) state.timelapse.free();
+  state.timelapse = null;
 }
 
 function setRunning(running, reason = '') {
@@ -415,6 +427,9 @@ async function views() {
     message.image = { rgba: grid.rgba, width: grid.width, height: grid.height };
     grid.free();
     transfer.push(message.image.rgba.buffer);
+    const { rgba, width, height } = message.image;
+    if (state.timelapse) state.timelapse.offer(t.steps, width, height, rgba);
+    message.frames = state.timelapse ? state.timelapse.frames : 0;
   }
   message.ms = performance.now() - t0;
   state.lastViewStep = t.steps;
@@ -446,9 +461,36 @@ async function loop() {
   }
 }
 
+// The time-lapse as an animated GIF, ending on the grid of the run's current step.
+async function exportTimeLapse() {
+  const t = state.trainer;
+  const lapse = state.timelapse;
+  if (!lapse) throw new Error('time-lapses are recorded for image runs, not 2-D points');
+  status('writing the time-lapse…');
+  const samples = await t.samples();
+  const grid = wasm.renderGrid(samples, t.imageSize, t.channels, t.watchedColumns);
+  lapse.offerLast(t.steps, grid.width, grid.height, grid.rgba);
+  grid.free();
+  const bytes = lapse.gif();
+  post(
+    {
+      type: FromWorker.EXPORTED,
+      what: 'timelapse',
+      purpose: 'download',
+      bytes,
+      step: t.steps,
+      dataset: info(t).spec.preset,
+      frames: lapse.frames,
+      firstStep: lapse.firstStep,
+    },
+    [bytes.buffer],
+  );
+}
+
 async function exportFile({ what, purpose }) {
   const t = state.trainer;
   if (!t) throw new Error('nothing trained yet: start training first');
+  if (what === 'timelapse') return exportTimeLapse();
   status(`exporting the ${what}…`);
   const bytes = what === 'checkpoint' ? await t.exportCheckpoint() : await t.exportGenerator();
   post(

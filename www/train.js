@@ -41,6 +41,7 @@ const ctl = {
   stats: null,
   views: 0,
   meter: null, // the quality meter's latest reading
+  frames: 0, // the time-lapse's frames so far (image runs)
   backend: null,
   files: [],
   moving: null, // while the worker is replaced for a new thread count: { running }
@@ -64,6 +65,9 @@ window.webganTrain = {
   get meter() {
     return ctl.meter;
   },
+  get frames() {
+    return ctl.frames;
+  },
   injectNan: () => send({ type: ToWorker.INJECT_NAN }),
 };
 
@@ -84,6 +88,18 @@ function setState(state) {
   $('train-reset').disabled = state === 'creating';
   for (const id of ['train-export-generator', 'train-export-checkpoint', 'train-open-generate'])
     $(id).disabled = !has;
+  showFrames();
+}
+
+// The time-lapse button: image runs only, with what it would save.
+function showFrames() {
+  const button = $('train-export-timelapse');
+  const image = ctl.info && !ctl.info.isToy;
+  const has = ctl.state === 'paused' || ctl.state === 'running';
+  button.disabled = !(has && image && ctl.frames > 0);
+  button.title = !image
+    ? 'Time-lapses are recorded for image runs, not 2-D points'
+    : `An animated GIF of the watched grid over the run: ${ctl.frames} frame(s) so far (at most 120, spread evenly) and the current step`;
 }
 
 function send(message, transfer = []) {
@@ -240,6 +256,7 @@ const handlers = {
     ctl.info = m.info;
     if (!m.moved) {
       ctl.views = 0;
+      ctl.frames = 0;
       display.reset();
     }
     display.configure(m.info);
@@ -287,11 +304,22 @@ const handlers = {
   },
   [FromWorker.VIEWS]: (m) => {
     ctl.views += 1;
+    if (m.frames !== undefined) {
+      ctl.frames = m.frames;
+      showFrames();
+    }
     display.showViews(m);
     $('train-views-time').textContent = `views at step ${m.step} took ${m.ms.toFixed(0)} ms`;
   },
   [FromWorker.EXPORTED]: (m) => {
     if (m.purpose === 'move') return replaceWorker(m.bytes);
+    if (m.what === 'timelapse') {
+      const gif = `webgan-${m.dataset || 'model'}-timelapse-step${m.step}.gif`;
+      download(gif, new Blob([m.bytes], { type: 'image/gif' }));
+      return setStatus(
+        `time-lapse of steps ${m.firstStep} to ${m.step} saved as ${gif} (${m.frames} frames, ${(m.bytes.length / 1024).toFixed(0)} KiB)`,
+      );
+    }
     const name = `webgan-${m.dataset || 'model'}-step${m.step}${m.what === 'checkpoint' ? '-checkpoint' : ''}.wgan`;
     if (m.purpose === 'generate') {
       showView('generate');
@@ -408,6 +436,9 @@ function wire() {
   );
   $('train-export-checkpoint').addEventListener('click', () =>
     send({ type: ToWorker.EXPORT, what: 'checkpoint', purpose: 'download' }),
+  );
+  $('train-export-timelapse').addEventListener('click', () =>
+    send({ type: ToWorker.EXPORT, what: 'timelapse', purpose: 'download' }),
   );
   $('train-open-generate').addEventListener('click', () =>
     send({ type: ToWorker.EXPORT, what: 'generator', purpose: 'generate' }),

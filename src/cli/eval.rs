@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::{ClassifierArgs, EvalArgs, EvalKind, ExportArgs, read_model};
+use crate::attributes::{self, judge::FaceJudge};
 use crate::backend;
 use crate::data::Dataset;
 use crate::data::mnist::{self, Split};
@@ -286,6 +287,41 @@ pub fn export(args: ExportArgs) -> Result<()> {
         manifest.directions = Some(found);
     } else {
         manifest.directions = None;
+    }
+    manifest.attributes = None;
+    if args.attribute_samples > 0 {
+        let sampler = Sampler::from_generator(manifest.clone(), generator.clone(), &device);
+        let judge = match &args.classifier {
+            Some(path) => FaceJudge::load(&read(path)?, &path.display().to_string(), &device)?,
+            None => FaceJudge::shipped(&device)?,
+        };
+        match judge.fits(&sampler) {
+            Ok(()) => {
+                let started = std::time::Instant::now();
+                let found = attributes::compute(
+                    &sampler,
+                    &judge,
+                    args.attribute_samples,
+                    attributes::AGE_FIT,
+                )?;
+                let fits: Vec<String> = found
+                    .attributes
+                    .iter()
+                    .map(|a| format!("{} ({}, held-out {:.3})", a.name, a.fit, a.held_out_fit))
+                    .collect();
+                println!(
+                    "attributes: {} from {} latents labelled by {} in {:.1} s",
+                    fits.join(", "),
+                    found.samples,
+                    judge.name,
+                    started.elapsed().as_secs_f64()
+                );
+                manifest.attributes = Some(found);
+            }
+            // Asked for by name, a classifier that cannot label this model is a mistake.
+            Err(e) if args.classifier.is_some() => return Err(e),
+            Err(_) => println!("attributes: none (no classifier labels this model's images)"),
+        }
     }
     let out = weights::save_generator_as(&generator, &manifest, args.precision)?;
     write(&args.out, &out)?;

@@ -1,5 +1,6 @@
 //! The native command-line tool: `webgan train | sample | bench`. Thin over the library.
 
+mod attributes;
 mod bench;
 mod eval;
 mod invert;
@@ -23,6 +24,7 @@ use crate::train::augment::Augmentation;
 ///   webgan train --preset digits --data ../shared/data/mnist --out runs/digits
 ///   webgan sample --model runs/digits/generator.wgan --class 7 --seed 3 --out sevens.png
 ///   webgan sample --model digits --direction 0 --range -3:3 --out sweep.png
+///   webgan sample --model faces --attribute age=+2,gender=-1 --out older-men.png
 ///   webgan invert --model digits --image my-seven.png --out found.png
 ///   webgan bench --backend all
 #[derive(Parser, Debug)]
@@ -41,6 +43,7 @@ pub enum Command {
     Eval(EvalArgs),
     Export(ExportArgs),
     Invert(invert::InvertArgs),
+    Attributes(attributes::AttributesArgs),
 }
 
 /// Which real data an evaluation classifier learns.
@@ -120,6 +123,15 @@ pub struct ExportArgs {
     /// Latents per class for the stored principal directions (0: store none).
     #[arg(long, default_value_t = crate::directions::EXPORT_SAMPLES)]
     pub direction_samples: usize,
+    /// Latents generated and labelled by the faces classifier to fit the stored attribute
+    /// directions (age, gender), for models it can label: unconditional colour faces (0: store
+    /// none).
+    #[arg(long, default_value_t = crate::attributes::EXPORT_SAMPLES)]
+    pub attribute_samples: usize,
+    /// The faces classifier that labels them [default: the shipped one,
+    /// models/faces-classifier.wgan]. Given, a model it cannot label is an error.
+    #[arg(long)]
+    pub classifier: Option<PathBuf>,
 }
 
 /// Train a GAN. Writes to --out: checkpoints (ckpt-latest.wgan, resumable), the generator
@@ -200,6 +212,10 @@ pub struct TrainArgs {
     /// Write a sample grid every N steps (0: only at the end).
     #[arg(long, default_value_t = 500)]
     pub sample_every: u64,
+    /// Record the watched grid every N steps (0: never) and write OUT/timelapse.gif at the end:
+    /// an animated GIF of at most 120 frames spread evenly over the run.
+    #[arg(long, default_value_t = 0)]
+    pub timelapse_every: u64,
     /// Write a checkpoint every N steps (0: only at the end).
     #[arg(long, default_value_t = 1000)]
     pub checkpoint_every: u64,
@@ -281,6 +297,7 @@ pub fn main() -> i32 {
         Command::Eval(args) => eval::run(args),
         Command::Export(args) => eval::export(args),
         Command::Invert(args) => invert::run(args),
+        Command::Attributes(args) => attributes::run(args),
     };
     // Every command's tensors are dropped by now: let the GPU finish before the process exits.
     let result = result.and(crate::backend::wait_for_gpu());

@@ -1,9 +1,11 @@
 //! `webgan sample`: a PNG grid (images) or scatter plot (2-D points) from a weights file; with
-//! the latent tools, a truncated grid, a sweep along a principal direction, or a latent plane.
+//! the latent tools, a truncated grid, a sweep along a principal direction, or a latent plane;
+//! with attribute directions (faces), edited samples or a sweep along one attribute.
 
 use rand::SeedableRng;
 
 use super::{SampleArgs, write_png};
+use crate::attributes::{self, judge::FaceJudge};
 use crate::backend;
 use crate::block_on;
 use crate::data::Toy;
@@ -26,6 +28,17 @@ pub struct LatentArgs {
     /// --cols steps across --range.
     #[arg(long, conflicts_with = "plane")]
     pub direction: Option<usize>,
+    /// Edit the samples along named attribute directions, e.g. age=+2,gender=-1 (faces: age
+    /// from younger to older, gender from feminine to masculine; amounts in units of z, as for
+    /// --direction). One name alone (e.g. age) renders a sweep like --direction. The file's
+    /// stored directions, or fitted on load with the faces classifier where it has none.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        num_args = 1..,
+        conflicts_with_all = ["direction", "plane"]
+    )]
+    pub attribute: Option<Vec<String>>,
     /// Range of the sweep, in units of z (a latent's typical length is sqrt(latent_dim)).
     #[arg(long, default_value = "-3:3", allow_hyphen_values = true)]
     pub range: String,
@@ -80,7 +93,10 @@ pub fn run(args: SampleArgs) -> Result<()> {
     sampler.set_matmul_convs(args.backend.prefers_matmul_convs());
     let psi = psis[0];
     if psis.len() > 1 {
-        if args.latent.direction.is_some() || args.latent.plane.is_some() {
+        if args.latent.direction.is_some()
+            || args.latent.plane.is_some()
+            || args.latent.attribute.is_some()
+        {
             return Err(WebganError::invalid(
                 "truncation",
                 format!("{psis:?}"),
@@ -90,7 +106,38 @@ pub fn run(args: SampleArgs) -> Result<()> {
         return psi_strip(&sampler, &args, &psis);
     }
     if let Some(k) = args.latent.direction {
-        return sweep(&sampler, &args, k, psi);
+        return direction_sweep(&sampler, &args, k, psi);
+    }
+    let mut edit = None;
+    if let Some(items) = &args.latent.attribute {
+        // The classifier is loaded only to fit directions a file does not store.
+        let judge = match sampler.manifest.attributes {
+            Some(_) => None,
+            None => Some(FaceJudge::shipped(&device)?),
+        };
+        let (attributes, computed) = attributes::of_model(&sampler, judge.as_ref())?;
+        if computed {
+            println!(
+                "this file stores no attribute directions: fitted them from {} faces labelled \
+                 by {}",
+                attributes.samples, attributes.labeller
+            );
+        }
+        match parse_edits(items)? {
+            Edits::Sweep(name) => {
+                let a = attributes.find(&name)?;
+                let what = format!("attribute {name} ({})", a.label());
+                return sweep(&sampler, &args, psi, &what, |z, _, amount| {
+                    attributes.shift(z, &[(name.clone(), amount)])
+                });
+            }
+            Edits::Amounts(list) => {
+                for (name, _) in &list {
+                    attributes.find(name)?;
+                }
+                edit = Some((attributes, list));
+            }
+        }
     }
     if let Some(corners) = &args.latent.plane {
         return plane(&sampler, &args, corners, psi);
@@ -100,6 +147,14 @@ pub fn run(args: SampleArgs) -> Result<()> {
         &latent::batch_for_seed(args.seed, args.n, sampler.latent_dim()),
         psi,
     )?;
+    let z = match &edit {
+        Some((attributes, list)) => {
+            let said: Vec<String> = list.iter().map(|(n, a)| format!("{n} {a:+}")).collect();
+            println!("edited along {}", said.join(", "));
+            attributes.shift(&z, list)?
+        }
+        None => z,
+    };
     let samples = sampler.generate(z, labels)?;
     match sampler.arch().clone() {
         ArchConfig::Image(c) => {
@@ -182,8 +237,80 @@ fn psi_strip(sampler: &Sampler, args: &SampleArgs, psis: &[f32]) -> Result<()> {
     )
 }
 
+/// What `--attribute` asks for: amounts to add, or one attribute to sweep.
+#[derive(Debug, PartialEq)]
+enum Edits {
+    Amounts(Vec<(String, f32)>),
+    Sweep(String),
+}
+
+fn parse_edits(items: &[String]) -> Result<Edits> {
+    let text = items.join(",");
+    let bad = |why: &str| WebganError::invalid("attribute", &text, why.to_string());
+    if let [name] = items
+        && !name.contains('=')
+    {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(bad(
+                "name an attribute, e.g. age, or give amounts: age=+2,gender=-1",
+            ));
+        }
+        return Ok(Edits::Sweep(name.into()));
+    }
+    let mut out: Vec<(String, f32)> = Vec::new();
+    for item in items {
+        let (name, amount) = item.split_once('=').ok_or_else(|| {
+            bad("give every attribute an amount (age=+2,gender=-1), or name one alone for a sweep")
+        })?;
+        let name = name.trim().to_string();
+        let amount: f32 = amount
+            .trim()
+            .parse()
+            .ok()
+            .filter(|a: &f32| a.is_finite())
+            .ok_or_else(|| bad("amounts are finite numbers, e.g. age=+2 or gender=-1.5"))?;
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(bad("each attribute once"));
+        }
+        out.push((name, amount));
+    }
+    Ok(Edits::Amounts(out))
+}
+
 /// One row per latent of the seed, each moved along direction `k` across the range.
-fn sweep(sampler: &Sampler, args: &SampleArgs, k: usize, psi: f32) -> Result<()> {
+fn direction_sweep(sampler: &Sampler, args: &SampleArgs, k: usize, psi: f32) -> Result<()> {
+    let (dirs, computed) = block_on(directions::of_model(sampler))?;
+    if computed {
+        println!(
+            "this file stores no directions: computed them from {} latents per class",
+            dirs.samples
+        );
+    }
+    let row_class = sampler.labels(1, args.class)?.map(|l| l[0] as usize);
+    let share = dirs.set_for(row_class)?.variance_share.get(k).copied();
+    let what = format!(
+        "direction {k}; it drives {:.1}% of the first block's variance{}",
+        share.unwrap_or(0.0) * 100.0,
+        if dirs.per_class {
+            " (row 1's class)"
+        } else {
+            ""
+        }
+    );
+    sweep(sampler, args, psi, &what, |z, class, amount| {
+        dirs.shift(z, class, k, amount)
+    })
+}
+
+/// One row per latent of the seed, each moved by `shift(z, class, amount)` across the range.
+fn sweep(
+    sampler: &Sampler,
+    args: &SampleArgs,
+    psi: f32,
+    what: &str,
+    shift: impl Fn(&[f32], Option<usize>, f32) -> Result<Vec<f32>>,
+) -> Result<()> {
     let (from, to) = parse_range(&args.latent.range)?;
     let rows = args.latent.rows.unwrap_or(4);
     let cols = args.cols.unwrap_or(9);
@@ -194,13 +321,6 @@ fn sweep(sampler: &Sampler, args: &SampleArgs, k: usize, psi: f32) -> Result<()>
             "a sweep has 1..=64 rows and 2..=64 columns",
         ));
     }
-    let (dirs, computed) = block_on(directions::of_model(sampler))?;
-    if computed {
-        println!(
-            "this file stores no directions: computed them from {} latents per class",
-            dirs.samples
-        );
-    }
     let dim = sampler.latent_dim();
     let base = latent::truncate(&latent::batch_for_seed(args.seed, rows, dim), psi)?;
     let row_labels = sampler.labels(rows, args.class)?;
@@ -210,30 +330,19 @@ fn sweep(sampler: &Sampler, args: &SampleArgs, k: usize, psi: f32) -> Result<()>
         let class = row_labels.as_ref().map(|l| l[r] as usize);
         for c in 0..cols {
             let amount = from + (to - from) * c as f32 / (cols - 1) as f32;
-            z.extend(dirs.shift(&base[r * dim..(r + 1) * dim], class, k, amount)?);
+            z.extend(shift(&base[r * dim..(r + 1) * dim], class, amount)?);
             if let (Some(l), Some(class)) = (labels.as_mut(), class) {
                 l.push(class as i64);
             }
         }
     }
-    let share = dirs
-        .set_for(row_labels.as_ref().map(|l| l[0] as usize))?
-        .variance_share[k];
     let samples = sampler.generate(z, labels)?;
     write_grid(
         sampler,
         args,
         &samples,
         cols,
-        &format!(
-            "direction {k} from {from} to {to}; it drives {:.1}% of the first block's variance{}",
-            share * 100.0,
-            if dirs.per_class {
-                " (row 1's class)"
-            } else {
-                ""
-            }
-        ),
+        &format!("{what}, from {from} to {to}"),
     )
 }
 
@@ -276,6 +385,29 @@ fn plane(sampler: &Sampler, args: &SampleArgs, corners: &[usize], psi: f32) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_edits_parse_or_say_why() {
+        let items = |s: &str| s.split(',').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            parse_edits(&items("age=+2,gender=-1")).unwrap(),
+            Edits::Amounts(vec![("age".into(), 2.0), ("gender".into(), -1.0)])
+        );
+        assert_eq!(
+            parse_edits(&items("age")).unwrap(),
+            Edits::Sweep("age".into())
+        );
+        for bad in [
+            "age,gender",
+            "age=x",
+            "age=inf",
+            "age=1,age=2",
+            " ",
+            "age=1,gender",
+        ] {
+            assert!(parse_edits(&items(bad)).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn ranges_parse_or_say_why() {

@@ -86,39 +86,46 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| WebganError::io(path, e))
 }
 
-/// Writes the run's watched samples: an image grid, or for 2-D models a scatter over the real
-/// points; returns the mode coverage line for toy sets with modes.
-fn write_preview(run: &TrainingRun, path: &Path) -> Result<Option<String>> {
+/// A picture as (width, height, RGBA bytes), and for toy sets with modes their coverage line.
+type Preview = ((usize, usize, Vec<u8>), Option<String>);
+
+/// The run's watched samples as a picture: an image grid, or for 2-D models a scatter over the
+/// real points; with the mode coverage line for toy sets with modes.
+fn preview(run: &TrainingRun) -> Result<Preview> {
     let samples = block_on(run.samples())?;
     match run.arch() {
-        ArchConfig::Image(c) => {
-            let (w, h, rgba) =
-                grid::image_grid_rgba(&samples, c.image_size, c.channels, run.watched_columns())?;
-            write_png(path, w, h, &rgba)?;
-            Ok(None)
-        }
+        ArchConfig::Image(c) => Ok((
+            grid::image_grid_rgba(&samples, c.image_size, c.channels, run.watched_columns())?,
+            None,
+        )),
         ArchConfig::Toy(_) => {
             let real = run.real_points(samples.len() / 2);
-            write_png(
-                path,
-                512,
-                512,
-                &grid::scatter_rgba(&real, &samples, 512, 1.6),
-            )?;
-            Ok(match block_on(run.quality())? {
-                Quality::Toy {
-                    modes_covered,
-                    modes_total,
-                    high_quality,
-                    ..
-                } if run.toy().is_some_and(|t| !t.modes().is_empty()) => Some(format!(
-                    "modes covered {modes_covered}/{modes_total}, high-quality points {:.1}%",
-                    100.0 * high_quality
-                )),
-                _ => None,
-            })
+            let side = 512;
+            let picture = (side, side, grid::scatter_rgba(&real, &samples, side, 1.6));
+            Ok((
+                picture,
+                match block_on(run.quality())? {
+                    Quality::Toy {
+                        modes_covered,
+                        modes_total,
+                        high_quality,
+                        ..
+                    } if run.toy().is_some_and(|t| !t.modes().is_empty()) => Some(format!(
+                        "modes covered {modes_covered}/{modes_total}, high-quality points {:.1}%",
+                        100.0 * high_quality
+                    )),
+                    _ => None,
+                },
+            ))
         }
     }
+}
+
+/// Writes [`preview`] as a PNG; returns its mode coverage line, if any.
+fn write_preview(run: &TrainingRun, path: &Path) -> Result<Option<String>> {
+    let ((w, h, rgba), quality) = preview(run)?;
+    write_png(path, w, h, &rgba)?;
+    Ok(quality)
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
@@ -216,6 +223,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let first_step = run.steps();
     let mut meter_note = String::new();
     let mut last_reading = None;
+    // The time-lapse starts from the grid before the first step (noise, or where a resumed run
+    // left off) and ends on the final one.
+    let mut timelapse = crate::timelapse::TimeLapse::new();
+    if args.timelapse_every > 0 {
+        let ((w, h, rgba), _) = preview(&run)?;
+        timelapse.offer(run.steps(), w, h, &rgba)?;
+    }
     while run.steps() < total {
         if interrupted.load(Ordering::SeqCst) {
             bar.abandon_with_message("interrupted");
@@ -270,8 +284,26 @@ pub fn run(args: TrainArgs) -> Result<()> {
         if args.checkpoint_every > 0 && step % args.checkpoint_every == 0 {
             save_checkpoint(&run)?;
         }
+        if args.timelapse_every > 0 && step % args.timelapse_every == 0 {
+            let ((w, h, rgba), _) = preview(&run)?;
+            timelapse.offer(step, w, h, &rgba)?;
+        }
     }
     bar.finish();
+    if args.timelapse_every > 0 {
+        let ((w, h, rgba), _) = preview(&run)?;
+        timelapse.offer_last(run.steps(), w, h, &rgba)?;
+        let path = args.out.join("timelapse.gif");
+        write_file(&path, &timelapse.gif()?)?;
+        let steps = timelapse.steps();
+        println!(
+            "wrote {} ({} frames, steps {} to {})",
+            path.display(),
+            steps.len(),
+            steps[0],
+            steps[steps.len() - 1]
+        );
+    }
     save_checkpoint(&run)?;
     let generator = block_on(run.export_generator())?;
     write_file(&args.out.join("generator.wgan"), &generator)?;

@@ -22,7 +22,7 @@ pub const CLASSES: usize = GENDERS.len() * BRACKETS;
 const GENDERS: [&str; 2] = ["male", "female"];
 /// Upper ages (inclusive) of every bracket but the last.
 const AGE_BRACKETS: [u32; 4] = [12, 25, 40, 60];
-const BRACKETS: usize = AGE_BRACKETS.len() + 1;
+pub const BRACKETS: usize = AGE_BRACKETS.len() + 1;
 
 /// The class of a UTKFace file name, or None when the name lacks valid age and gender.
 pub fn class_of(name: &str) -> Option<i64> {
@@ -36,8 +36,24 @@ pub fn class_of(name: &str) -> Option<i64> {
     Some(gender * BRACKETS as i64 + bracket)
 }
 
+/// The classifier's probability that a face is male, and its expected age bracket (0 for
+/// 0-12 up to 4 for 61+: the brackets as an ordinal, weighted by their probabilities), from its
+/// [`CLASSES`] probabilities of one face.
+pub fn male_and_age(probs: &[f32]) -> (f64, f64) {
+    let mut male = 0.0;
+    let mut age = 0.0;
+    for (class, &p) in probs.iter().enumerate().take(CLASSES) {
+        let p = p as f64;
+        if class / BRACKETS == 0 {
+            male += p;
+        }
+        age += p * (class % BRACKETS) as f64;
+    }
+    (male, age)
+}
+
 /// "0-12", "13-25", ..., "61+".
-fn bracket_names() -> Vec<String> {
+pub fn bracket_names() -> Vec<String> {
     (0..BRACKETS)
         .map(|b| {
             let low = if b == 0 { 0 } else { AGE_BRACKETS[b - 1] + 1 };
@@ -266,6 +282,19 @@ mod tests {
         // The labels name the classes that class_of gives the file names.
         let c = class_of("70_1_0_x.jpg.chip.jpg").unwrap() as usize;
         assert_eq!(b.classes.labels[c], "female 61+");
+    }
+
+    #[test]
+    fn probabilities_become_male_and_an_expected_bracket() {
+        let mut p = [0.0f32; CLASSES];
+        // Half male 0-12, half female 61+.
+        p[0] = 0.5;
+        p[CLASSES - 1] = 0.5;
+        assert_eq!(male_and_age(&p), (0.5, 2.0));
+        let c = class_of("45_0_0_x.jpg.chip.jpg").unwrap() as usize;
+        let mut q = [0.0f32; CLASSES];
+        q[c] = 1.0;
+        assert_eq!(male_and_age(&q), (1.0, 3.0), "a 45-year-old man");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Everything is drawn on the host from a seeded RNG, so the same seed gives the same z on
 //! every backend and every machine.
 
+pub mod attributes;
 pub mod directions;
 #[cfg(feature = "train")]
 pub mod invert;

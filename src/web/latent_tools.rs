@@ -1,4 +1,5 @@
-//! The latent tools for the page: truncation, the latent plane and principal directions (in
+//! The latent tools for the page: truncation, the latent plane, principal and attribute
+//! directions (in
 //! both modules; "find my digit" needs gradients and lives in `inversion`, full module only).
 //! Thin over `latent` and `directions`; everything that touches the device returns a Promise.
 
@@ -36,4 +37,28 @@ pub fn model_directions(gan: &WebGan) -> js_sys::Promise {
         let json = serde_json::json!({ "computed": computed, "directions": dirs });
         Ok(JsValue::from_str(&json.to_string()))
     })
+}
+
+/// The model's attribute directions as JSON, `[{"name", "label", "low", "high", "direction"}]`
+/// (e.g. age: "younger ↔ older"), or `[]` when its file stores none. Only stored ones: fitting
+/// them takes the faces classifier and thousands of generated faces (`webgan export` does it).
+#[wasm_bindgen(js_name = modelAttributes)]
+pub fn model_attributes(gan: &WebGan) -> String {
+    let sampler = gan.sampler();
+    let list: Vec<serde_json::Value> = sampler
+        .manifest
+        .attributes
+        .iter()
+        .flat_map(|a| &a.attributes)
+        .map(|a| {
+            serde_json::json!({
+                "name": a.name,
+                "label": a.label(),
+                "low": a.low,
+                "high": a.high,
+                "direction": a.direction,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
 }

@@ -13,7 +13,10 @@ mod latent_tools;
 mod policy;
 mod threads;
 #[cfg(feature = "train")]
+mod timelapse;
+#[cfg(feature = "train")]
 mod trainer;
+mod trial;
 
 pub use backend::Backend;
 #[cfg(feature = "train")]
@@ -24,6 +27,8 @@ pub use inversion::WebInversion;
 #[cfg(feature = "threads")]
 pub use threads::init_thread_pool;
 pub use threads::{CpuThreadsPlan, cpu_threads, plan_cpu_threads};
+#[cfg(feature = "train")]
+pub use timelapse::WebTimeLapse;
 #[cfg(feature = "train")]
 pub use trainer::WebTrainer;
 

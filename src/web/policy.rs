@@ -6,6 +6,10 @@
 //!   fallback where the GPU is blocklisted, and headless Chromium): there the CPU backend in
 //!   the same page is many times faster for both views (docs/performance.md).
 //!
+//! The Train view follows this rule; the Generate view's "auto" starts on the CPU and then
+//! measures (`trial`, `crate::trial`), using the adapter's facts only to know that WebGPU is
+//! there to measure.
+//!
 //! The chosen backend carries a one-line `reason`, which the page shows beside its name.
 
 use wasm_bindgen::JsCast;
@@ -27,6 +31,15 @@ pub(crate) enum Why {
     Software,
     /// WebGPU was there but would not open.
     OpenFailed,
+    /// The Generate view's first grids run on the CPU while WebGPU is measured against it in
+    /// the background (`trial`).
+    Measuring,
+    /// The trial measured WebGPU faster by the margin (`crate::trial`).
+    MeasuredGpu,
+    /// The trial measured the CPU faster, or WebGPU not faster by the margin.
+    MeasuredCpu,
+    /// The trial gave WebGPU's warm-up up after its time limit.
+    WarmupSlow,
 }
 
 impl Why {
@@ -38,6 +51,10 @@ impl Why {
             Why::NoAdapter => "no_adapter",
             Why::Software => "software",
             Why::OpenFailed => "open_failed",
+            Why::Measuring => "measuring",
+            Why::MeasuredGpu => "measured_gpu",
+            Why::MeasuredCpu => "measured_cpu",
+            Why::WarmupSlow => "warmup_slow",
         }
     }
 
@@ -52,15 +69,20 @@ impl Why {
                  here; choose WebGPU to use it anyway"
             }
             Why::OpenFailed => "WebGPU could not be opened",
+            // The trial's own sentences carry the figures; these stand where none is given.
+            Why::Measuring => "WebGPU is being measured against the CPU in the background",
+            Why::MeasuredGpu => "WebGPU measured faster than the CPU",
+            Why::MeasuredCpu => "the CPU measured faster than WebGPU",
+            Why::WarmupSlow => "WebGPU took too long to prepare its shaders",
         }
     }
 }
 
 /// What the browser says about its default WebGPU adapter, read through the global object so
 /// that this works in a worker too. `None`: no WebGPU, or no adapter.
-struct AdapterFacts {
-    software: bool,
-    name: String,
+pub(super) struct AdapterFacts {
+    pub(super) software: bool,
+    pub(super) name: String,
 }
 
 /// `target[key]`, undefined where it cannot be read (shared with `threads`).
@@ -68,7 +90,7 @@ pub(super) fn get(target: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-async fn adapter_facts() -> Result<AdapterFacts, Why> {
+pub(super) async fn adapter_facts() -> Result<AdapterFacts, Why> {
     let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
     if gpu.is_undefined() || gpu.is_null() {
         return Err(Why::NoWebgpu);

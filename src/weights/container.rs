@@ -53,6 +53,11 @@ pub struct Manifest {
     /// Principal latent directions (`webgan export` computes them; see `directions`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directions: Option<crate::directions::stored::Directions>,
+    /// Named attribute directions, "age" and "gender" for faces (`webgan export` fits them
+    /// where a classifier labels the model's images; see `attributes`). Files without them
+    /// still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<crate::attributes::Attributes>,
 }
 
 impl Manifest {
@@ -67,6 +72,7 @@ impl Manifest {
             metrics: BTreeMap::new(),
             provenance: BTreeMap::new(),
             directions: None,
+            attributes: None,
         }
     }
 }
@@ -198,6 +204,11 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<WeightsFile> {
     if let Some(directions) = &manifest.directions {
         directions
             .check(manifest.arch.latent_dim(), manifest.arch.n_classes())
+            .map_err(|e| WebganError::bad_weights(what, e.to_string()))?;
+    }
+    if let Some(attributes) = &manifest.attributes {
+        attributes
+            .check(manifest.arch.latent_dim())
             .map_err(|e| WebganError::bad_weights(what, e.to_string()))?;
     }
     let count = c.u32("section count")?;

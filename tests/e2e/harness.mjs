@@ -47,9 +47,11 @@ export async function launch(chromium, webgpu = false) {
 export const PAGE_TIMEOUT = 10 * 60 * 1000;
 
 /// A new page (in its own context) with PAGE_TIMEOUT for every wait and action, its console
-/// errors echoed.
+/// errors echoed. The page's service worker is blocked unless `options` allows it: these pages
+/// test what the page does, each from the network as on a first visit; tests/e2e/offline.mjs
+/// tests the worker.
 export async function newPage(browser, options = {}) {
-  const page = await browser.newPage(options);
+  const page = await browser.newPage({ serviceWorkers: 'block', ...options });
   page.setDefaultTimeout(PAGE_TIMEOUT);
   echoErrors(page);
   return page;

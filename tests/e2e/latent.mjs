@@ -1,7 +1,8 @@
 // End-to-end test of the latent tools in headless Chromium, on WebGPU (SwiftShader) and on the
 // CPU: the psi control changes the grid, the direction sliders carry variance shares and move
 // the selected sample, the latent plane draws between selected cells, and "find my digit"
-// turns a mouse stroke into a selectable cell. Run after scripts/build-web.sh:
+// turns a mouse stroke into a selectable cell; with the faces model (on the CPU), the attribute
+// sliders are labelled from the file and move the selected face. Run after scripts/build-web.sh:
 // `node tests/e2e/latent.mjs`. Screenshots go to $E2E_OUT (default test-results/).
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -15,16 +16,14 @@ const TIMEOUT = 10 * 60 * 1000; // SwiftShader compiles shaders on the CPU
 // Which backends to drive (E2E_BACKENDS=cpu for a quick run).
 const BACKENDS = (process.env.E2E_BACKENDS || 'webgpu,cpu').split(',');
 
-async function openPage(server, webgpu) {
+async function openPage(server, webgpu, hash = 'model=digits&seed=3&class=mixed') {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
   });
   const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
   // auto would pick the CPU on SwiftShader: the WebGPU run asks for WebGPU, as a link can.
-  await page.goto(
-    server.url + 'index.html#model=digits&seed=3&class=mixed' + (webgpu ? '&backend=webgpu' : ''),
-  );
+  await page.goto(server.url + 'index.html#' + hash + (webgpu ? '&backend=webgpu' : ''));
   return { browser, page };
 }
 
@@ -270,9 +269,63 @@ async function run(server, webgpu) {
   }
 }
 
+// The focus view's pixels, every channel.
+const focusPixels = (page) =>
+  page.evaluate(() => {
+    const c = document.getElementById('focus');
+    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+  });
+
+async function runFaces(server) {
+  const { browser, page } = await openPage(server, false, 'model=faces&seed=3');
+  try {
+    await check('CPU: faces have attribute sliders that move the selected face', async () => {
+      await waitReady(page, 1);
+      // Built with the principal directions, after the first grid.
+      await page.waitForFunction(
+        () => document.querySelectorAll('#attribute-sliders input').length > 0,
+        null,
+        { timeout: TIMEOUT },
+      );
+      const labels = await page.$$eval('#attribute-sliders .slider-label', (ls) =>
+        ls.map((l) => l.textContent),
+      );
+      assert.deepEqual(labels, ['younger ↔ older', 'feminine ↔ masculine']);
+      assert.equal(await page.isVisible('#attributes-tool'), true);
+      await clickCell(page, 2);
+      assert.equal(await page.isDisabled('#attribute-age'), false, 'enabled with a selection');
+      for (const id of ['attribute-age', 'attribute-gender']) {
+        const before = await focusPixels(page);
+        const draws = await page.evaluate(() =>
+          Number(document.getElementById('focus').dataset.draws),
+        );
+        await page.evaluate((id) => {
+          const s = document.getElementById(id);
+          s.value = '3';
+          s.dispatchEvent(new Event('input'));
+        }, id);
+        await page.waitForFunction(
+          (n) => Number(document.getElementById('focus').dataset.draws) > n,
+          draws,
+          { timeout: TIMEOUT },
+        );
+        const after = await focusPixels(page);
+        assert.equal(after.length, before.length);
+        const change = after.reduce((s, v, i) => s + Math.abs(v - before[i]), 0) / after.length;
+        assert.ok(change > 5, `${id} changed the face by ${change.toFixed(2)}`);
+      }
+      await page.screenshot({ path: `${OUT}/latent-attributes-cpu.png`, fullPage: true });
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
 const server = await serve('dist');
 try {
   for (const b of BACKENDS) await run(server, b === 'webgpu');
+  // One backend is enough: the sliders are the page's, the generation is tested above.
+  await runFaces(server);
 } finally {
   server.close();
 }

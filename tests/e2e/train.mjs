@@ -153,6 +153,36 @@ async function saveDownload(page, button, name) {
   return { path, suggested: download.suggestedFilename(), bytes: statSync(path).size };
 }
 
+// A GIF's screen size and frame count, read by walking its blocks (the format's own layout:
+// header, screen descriptor, optional colour table, then extensions and images to the trailer).
+function gifFrames(bytes) {
+  assert.equal(bytes.subarray(0, 6).toString('latin1'), 'GIF89a');
+  const width = bytes.readUInt16LE(6);
+  const height = bytes.readUInt16LE(8);
+  const table = (flags) => (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0);
+  let at = 13 + table(bytes[10]);
+  const skipSubBlocks = () => {
+    while (bytes[at] !== 0) at += bytes[at] + 1;
+    at += 1;
+  };
+  let frames = 0;
+  for (;;) {
+    const block = bytes[at];
+    if (block === 0x3b) break; // trailer
+    if (block === 0x21) {
+      at += 2; // extension introducer and label
+      skipSubBlocks();
+    } else if (block === 0x2c) {
+      frames += 1;
+      at += 10 + table(bytes[at + 9]) + 1; // descriptor, local colour table, LZW code size
+      skipSubBlocks();
+    } else {
+      throw new Error(`not a GIF block at byte ${at}: ${block}`);
+    }
+  }
+  return { width, height, frames };
+}
+
 async function generations(page) {
   return page.evaluate(() => Number(document.body.dataset.generations || 0));
 }
@@ -549,6 +579,22 @@ async function cpuChecks(server) {
       assert.match(await p.textContent('#train-meter-sentence'), /digits readable/);
       await p.click('#train-pause');
       await p.screenshot({ path: `${OUT}/train-digits.png`, fullPage: true });
+    },
+  );
+  await check(
+    'the time-lapse saves as an animated GIF of the grid, one frame per view and the current step',
+    async () => {
+      await p.waitForFunction(() => window.webganTrain.state === 'paused');
+      const frames = await p.evaluate(() => window.webganTrain.frames);
+      const at = await steps(p);
+      assert.ok(frames >= 2, `${frames} frames recorded`);
+      const file = await saveDownload(p, '#train-export-timelapse', 'train-digits-timelapse.gif');
+      assert.match(file.suggested, new RegExp(`^webgan-digits-timelapse-step${at}\\.gif$`));
+      const gif = gifFrames(readFileSync(file.path));
+      assert.deepEqual([gif.width, gif.height], [10 * 28, 8 * 28]);
+      // The frames recorded, plus the current step's unless the last view drew that step.
+      assert.ok(gif.frames === frames || gif.frames === frames + 1, `${gif.frames} vs ${frames}`);
+      assert.match(await statusText(p), new RegExp(`time-lapse of steps 0 to ${at} saved`));
     },
   );
   await check(
