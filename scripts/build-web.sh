@@ -12,7 +12,9 @@
 #             (RUSTC_BOOTSTRAP=1 and the rust-src component on the pinned stable toolchain, as
 #             wasm-bindgen-rayon documents), into its own target folder: other RUSTFLAGS there
 #             would rebuild the other modules' dependencies on every switch.
-#   PROFILE=release (default; shares the build with the wasm tests) or wasm-release (smaller)
+#   PROFILE=release (default; shares the build with the wasm tests) or wasm-release (smaller;
+#             the threaded module then builds with wasm-train, opt-level 3: it loads only when
+#             training starts, and trains faster for its extra size: docs/performance.md)
 #   SKIP_WASM_OPT=1 skips wasm-opt (minutes on 2 cores; the tests do not need it)
 #   WEBGAN_FEATURES=test-hooks adds the hooks the e2e tests use to every module (never in a
 #   shipped page)
@@ -20,6 +22,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE="${PROFILE:-release}"
+# The threaded CPU module: speed over size where the others are built for size.
+THREADS_PROFILE="$PROFILE"
+[ "$PROFILE" = wasm-release ] && THREADS_PROFILE=wasm-train
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
 # The threaded build's flags: .cargo/config.toml's (SIMD) plus shared memory, at most 1 GiB (a
@@ -34,17 +39,18 @@ THREADS_RUSTFLAGS="-C target-feature=+simd128,+atomics,+bulk-memory,+mutable-glo
 # build_module OUT_DIR FEATURES [threads]: one wasm build, bound and optimised into OUT_DIR.
 build_module() {
   local out="$1" features="$2" threads="${3:-}"
-  local target_dir="$TARGET_DIR"
+  local target_dir="$TARGET_DIR" profile="$PROFILE"
   local -a env=() std=()
   if [ -n "$threads" ]; then
+    profile="$THREADS_PROFILE"
     target_dir="$TARGET_DIR/wasm-threads"
     env=(RUSTC_BOOTSTRAP=1 "RUSTFLAGS=$THREADS_RUSTFLAGS" "CARGO_TARGET_DIR=$target_dir")
     std=(-Z build-std=panic_abort,std)
   fi
-  env "${env[@]}" cargo build --lib --target wasm32-unknown-unknown --no-default-features --profile "$PROFILE" --locked \
+  env "${env[@]}" cargo build --lib --target wasm32-unknown-unknown --no-default-features --profile "$profile" --locked \
     ${features:+--features "$features"} "${std[@]}"
   # The builds write the same file name: bind it before the next build replaces it.
-  local wasm="$target_dir/wasm32-unknown-unknown/$PROFILE/webgan.wasm"
+  local wasm="$target_dir/wasm32-unknown-unknown/$profile/webgan.wasm"
   rm -rf "$out.tmp" && wasm-bindgen --target web --out-dir "$out.tmp" "$wasm"
   if [ -n "${SKIP_WASM_OPT:-}" ]; then
     echo "build-web: SKIP_WASM_OPT set: $out without wasm-opt (larger raw, identical in behaviour)" >&2

@@ -9,13 +9,12 @@ import { loadDigits, decodeUserFiles } from './train-data.js';
 import { messageOf } from './common.js';
 import { loadModule } from './modules.js';
 import { FromWorker, ToWorker } from './train-protocol.js';
+import { Watch } from './train-watch.js';
 
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
 const MAX_CHUNK = 64;
 const SLOW_MOTION_MS = 300;
 const RATE_WINDOW_MS = 3000;
-const HEATMAP = { resolution: 64, extent: 3 };
-const REAL_POINTS = 512;
 const PAGE_BASE = new URL('.', self.location).href;
 
 // The module in use: its classes and functions (WebTrainer, WebData, renderGrid, …). Objects
@@ -36,14 +35,8 @@ const state = {
   looping: false,
   slow: false,
   refreshEvery: 20,
-  lastViewStep: -1,
   stepMs: null, // moving average of milliseconds per step, sizes the chunks
   recent: [], // {t0, t1, n} of recent chunks, for steps per second
-  realPoints: null,
-  classifiers: {}, // name -> bytes of the classifiers the quality meter has fetched
-  // The run's time-lapse (image runs): a wasm TimeLapse of the module the run started in; it
-  // keeps working there when a backend switch moves the run to the other module.
-  timelapse: null,
 };
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
@@ -52,6 +45,9 @@ const status = (text) => post({ type: FromWorker.STATUS, text });
 const kindOf = (e) => (e && e.kind) || (isFatal(e) ? 'crash' : 'other');
 // A trap (a Rust panic) leaves the wasm instance unusable: the page then replaces this worker.
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError;
+// The views, the quality meter and the time-lapse of the run in hand.
+const watch = new Watch({ post, status, pageBase: PAGE_BASE, isFatal });
+const views = () => state.trainer && watch.views(wasm, state.trainer);
 const stepsOf = (t) => {
   try {
     return t ? t.steps : 0;
@@ -190,13 +186,9 @@ function info(trainer) {
 function adopt(trainer, dataSummary, resumed, moved = false) {
   if (state.trainer && state.trainer !== trainer) state.trainer.free();
   state.trainer = trainer;
-  state.realPoints = null;
-  state.lastViewStep = -1;
   state.stepMs = null;
   state.recent = [];
-  // A new run films afresh; a moved one carries on (unless it came from a replaced worker).
-  if (!moved) dropTimeLapse();
-  if (!trainer.isToy && !state.timelapse) state.timelapse = new wasm.TimeLapse();
+  watch.adopt(wasm, trainer, moved);
   const data = trainer.dataOnDevice
     ? `${dataSummary}, kept on the GPU (batches gathered there)`
     : dataSummary;
@@ -219,7 +211,7 @@ async function create({ choice, options, source }) {
   const trainer = new wasm.WebTrainer(state.backend, JSON.stringify(spec), data.webData);
   adopt(trainer, data.summary, false);
   await views();
-  await startMeter();
+  await watch.startMeter(state.trainer);
   setRunning(false, 'ready');
 }
 
@@ -250,7 +242,7 @@ async function resume({ choice, bytes, source, moved = false }) {
   const trainer = wasm.WebTrainer.resume(state.backend, checkpoint, data.webData);
   adopt(trainer, data.summary, true, moved);
   await views();
-  await startMeter();
+  await watch.startMeter(state.trainer);
   setRunning(
     false,
     moved
@@ -281,7 +273,7 @@ async function switchBackend({ choice }) {
   const moved = wasm.WebTrainer.resume(state.backend, bytes, data.webData);
   adopt(moved, data.summary, true, true);
   await views();
-  await startMeter();
+  await watch.startMeter(state.trainer);
   setRunning(false, "moved to the other backend (weights and step kept; Adam's moments restart)");
   if (wasRunning) start();
 }
@@ -290,12 +282,7 @@ function discard() {
   state.running = false;
   if (state.trainer) state.trainer.free();
   state.trainer = null;
-  dropTimeLapse();
-}
-
-function dropTimeLapse() {
-  if (state.timelapse) state.timelapse.free();
-  state.timelapse = null;
+  watch.drop();
 }
 
 function setRunning(running, reason = '') {
@@ -309,7 +296,7 @@ function setRunning(running, reason = '') {
 
 function chunkSize() {
   if (state.slow || state.stepMs === null) return 1; // the first step compiles shaders: measure it alone
-  const untilViews = Math.max(1, state.refreshEvery - (state.trainer.steps - state.lastViewStep));
+  const untilViews = Math.max(1, state.refreshEvery - (state.trainer.steps - watch.lastViewStep));
   return Math.max(1, Math.min(MAX_CHUNK, untilViews, Math.floor(CHUNK_TARGET_MS / state.stepMs)));
 }
 
@@ -341,9 +328,9 @@ async function trainChunk(n, forceViews = false) {
     chunk: n,
     memory: memoryBytes(),
   });
-  if (forceViews || state.slow || trainer.steps - state.lastViewStep >= state.refreshEvery)
+  if (forceViews || state.slow || trainer.steps - watch.lastViewStep >= state.refreshEvery)
     await views();
-  await readMeter();
+  await watch.readMeter(trainer);
   return true;
 }
 
@@ -379,63 +366,6 @@ async function stepFailed(e) {
   }
 }
 
-// The live quality meter (run::meter in Rust): Rust names the classifier that reads this run's
-// images, if any (digits); it is fetched once and the first reading is taken at once. A run
-// without one has no meter (the page keeps it hidden); a classifier that cannot be fetched
-// leaves the run without a meter and says so, training goes on.
-async function startMeter() {
-  const t = state.trainer;
-  const name = t && t.meterClassifier;
-  if (!name) return;
-  try {
-    if (!state.classifiers[name]) {
-      const response = await fetch(new URL(`models/${name}.wgan`, PAGE_BASE));
-      if (!response.ok) throw new Error(`models/${name}.wgan: HTTP ${response.status}`);
-      state.classifiers[name] = new Uint8Array(await response.arrayBuffer());
-    }
-    if (t.attachMeter(state.classifiers[name])) await readMeter();
-  } catch (e) {
-    if (isFatal(e)) throw e;
-    status(`no quality meter for this run: ${messageOf(e)}`);
-  }
-}
-
-// A meter reading when Rust's cadence says one is due (it keeps the meter to a bounded share of
-// the time, by its own timings), or now with `force`.
-async function readMeter(force = false) {
-  const t = state.trainer;
-  if (!t || !t.hasMeter || !(force || t.meterDue())) return;
-  const json = await t.meter();
-  if (json) post({ type: FromWorker.METER, ...JSON.parse(json) });
-}
-
-async function views() {
-  const t = state.trainer;
-  if (!t) return;
-  const t0 = performance.now();
-  const samples = await t.samples();
-  const quality = JSON.parse(await t.quality());
-  const message = { type: FromWorker.VIEWS, step: t.steps, quality };
-  const transfer = [];
-  if (t.isToy) {
-    state.realPoints ??= t.realPoints(REAL_POINTS);
-    const heatmap = await t.heatmap(HEATMAP.resolution, HEATMAP.extent);
-    message.toy = { points: samples, real: state.realPoints.slice(), heatmap, ...HEATMAP };
-    transfer.push(samples.buffer, heatmap.buffer);
-  } else {
-    const grid = wasm.renderGrid(samples, t.imageSize, t.channels, t.watchedColumns);
-    message.image = { rgba: grid.rgba, width: grid.width, height: grid.height };
-    grid.free();
-    transfer.push(message.image.rgba.buffer);
-    const { rgba, width, height } = message.image;
-    if (state.timelapse) state.timelapse.offer(t.steps, width, height, rgba);
-    message.frames = state.timelapse ? state.timelapse.frames : 0;
-  }
-  message.ms = performance.now() - t0;
-  state.lastViewStep = t.steps;
-  post(message, transfer);
-}
-
 function start() {
   if (!state.trainer) return;
   state.recent = [];
@@ -461,36 +391,10 @@ async function loop() {
   }
 }
 
-// The time-lapse as an animated GIF, ending on the grid of the run's current step.
-async function exportTimeLapse() {
-  const t = state.trainer;
-  const lapse = state.timelapse;
-  if (!lapse) throw new Error('time-lapses are recorded for image runs, not 2-D points');
-  status('writing the time-lapse…');
-  const samples = await t.samples();
-  const grid = wasm.renderGrid(samples, t.imageSize, t.channels, t.watchedColumns);
-  lapse.offerLast(t.steps, grid.width, grid.height, grid.rgba);
-  grid.free();
-  const bytes = lapse.gif();
-  post(
-    {
-      type: FromWorker.EXPORTED,
-      what: 'timelapse',
-      purpose: 'download',
-      bytes,
-      step: t.steps,
-      dataset: info(t).spec.preset,
-      frames: lapse.frames,
-      firstStep: lapse.firstStep,
-    },
-    [bytes.buffer],
-  );
-}
-
 async function exportFile({ what, purpose }) {
   const t = state.trainer;
   if (!t) throw new Error('nothing trained yet: start training first');
-  if (what === 'timelapse') return exportTimeLapse();
+  if (what === 'timelapse') return watch.exportTimeLapse(wasm, t, info(t).spec.preset);
   status(`exporting the ${what}…`);
   const bytes = what === 'checkpoint' ? await t.exportCheckpoint() : await t.exportGenerator();
   post(
