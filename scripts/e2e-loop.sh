@@ -2,13 +2,13 @@
 # Runs each page test file N times in a row (default 10) against the dist/ already built
 # (WEBGAN_FEATURES=test-hooks SKIP_WASM_OPT=1 scripts/build-web.sh) and counts the runs that
 # fail. The test command runs each file once; this is the proof that they do not fail at random:
-#   scripts/e2e-loop.sh [N] [FILE...]     (FILE: page train latent threads offline package; default all six)
+#   scripts/e2e-loop.sh [N] [FILE...]     (FILE: page train latent find-face threads offline package; default all seven)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-10}"
 shift || true
 FILES=("$@")
-[ ${#FILES[@]} -gt 0 ] || FILES=(page train latent threads offline package)
+[ ${#FILES[@]} -gt 0 ] || FILES=(page train latent find-face threads offline package)
 [ -f dist/index.html ] || { echo "e2e-loop: no dist/: run scripts/build-web.sh first" >&2; exit 1; }
 
 summary=()

@@ -37,7 +37,7 @@ echo "== page tests (Playwright, headless Chromium)"
 WEBGAN_FEATURES=test-hooks SKIP_WASM_OPT=1 scripts/build-web.sh
 # Every file runs, once; the suite fails if any of them failed.
 failed=()
-for f in page train latent threads offline package; do
+for f in page train latent find-face threads offline package; do
   node "tests/e2e/$f.mjs" || failed+=("$f")
 done
 [ ${#failed[@]} -eq 0 ] || { echo "== page tests failed: ${failed[*]}" >&2; exit 1; }

@@ -15,6 +15,22 @@ export function download(name, blob) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
+// Makes `target` take a dropped file: highlighted (class "drop") while one is dragged over it,
+// `onFile(file)` on the drop.
+export function acceptDrops(target, onFile) {
+  target.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    target.classList.add('drop');
+  });
+  target.addEventListener('dragleave', () => target.classList.remove('drop'));
+  target.addEventListener('drop', (e) => {
+    e.preventDefault();
+    target.classList.remove('drop');
+    const file = e.dataTransfer.files[0];
+    if (file) onFile(file);
+  });
+}
+
 // A status line: one sentence of what the page is doing, an optional progress bar, and the
 // state in data-state ('busy' | 'ready' | 'error') for styles and tests.
 export class StatusLine {

@@ -2,6 +2,8 @@
 // finger or a pen (pointer events), or filled by dropping/choosing an image. It only draws and
 // hands over RGBA pixels; framing, resizing and polarity are decided in Rust (target_image.rs).
 
+import { acceptDrops } from './dom.js';
+
 const INK = '#111';
 const PAPER = '#fff';
 
@@ -18,17 +20,9 @@ export class DrawPad {
     canvas.addEventListener('pointermove', (e) => this.move(e));
     for (const end of ['pointerup', 'pointercancel', 'pointerleave'])
       canvas.addEventListener(end, () => this.up());
-    canvas.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      canvas.classList.add('drop');
-    });
-    canvas.addEventListener('dragleave', () => canvas.classList.remove('drop'));
-    canvas.addEventListener('drop', (e) => {
-      e.preventDefault();
-      canvas.classList.remove('drop');
-      const file = e.dataTransfer.files[0];
-      if (file) this.loadFile(file).catch((err) => this.onChange({ error: err.message }));
-    });
+    acceptDrops(canvas, (file) =>
+      this.loadFile(file).catch((err) => this.onChange({ error: err.message })),
+    );
   }
 
   paper() {

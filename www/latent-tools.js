@@ -1,10 +1,12 @@
 // The explorer's other latent tools (their controls are in index.html's #explore-tools):
 // truncation (psi) of the grid's latents, a latent plane between 2-4 selected cells, and "find
 // my digit" (draw or drop a picture; a worker searches for the latent that draws it, and the
-// match becomes the grid's last cell). All computing is in Rust (pkg/webgan.js,
+// match becomes the grid's last cell). For a colour model the pad gives way to a photo and its
+// crop (photo-crop.js): "find my face". All computing is in Rust (pkg/webgan.js,
 // find-worker.js); this file wires the controls and draws. The direction sliders are the
 // explorer's own (directions.js).
 import { DrawPad } from './draw-pad.js';
+import { PhotoCrop } from './photo-crop.js';
 import { $ } from './dom.js';
 import { drawSamples, setSelection } from './grid.js';
 import { COLS, MAX_SELECTED, session, status, run, latentOf } from './session.js';
@@ -14,6 +16,7 @@ const MAX_STEPS = 2000; // the search's steps, as the input allows
 const DEFAULT_STEPS = 300;
 
 let pad = null;
+let photo = null;
 let worker = null;
 let search = null; // the running search: { model, target } (null when none runs)
 
@@ -31,7 +34,19 @@ export function resetLatentTools() {
   $('plane').hidden = true;
   $('find-compare').width = size * 2;
   $('find-compare').height = size;
-  $('find-title').textContent = session.gan.nClasses > 0 ? 'Find my digit' : 'Find my picture';
+  // Colour models get the photo tool, grey ones the pad: the model's own channels decide.
+  const colour = session.gan.channels === 3;
+  for (const el of document.querySelectorAll('#explore-tools [data-for]')) {
+    el.hidden = el.dataset.for !== (colour ? 'colour' : 'grey');
+  }
+  if (!colour) photo.stopCamera();
+  $('find-title').textContent = colour
+    ? 'Find my face'
+    : session.gan.nClasses > 0
+      ? 'Find my digit'
+      : 'Find my picture';
+  $('find-choose').textContent = colour ? 'Choose photo…' : 'Choose image…';
+  if (colour && photo.ready) photoChanged({});
 }
 
 // ---- latent plane -------------------------------------------------------------------------
@@ -79,7 +94,53 @@ function padChanged(e) {
   else if (e.cleared) findStatus('');
 }
 
-function find() {
+const colourModel = () => session.gan?.channels === 3;
+
+// The crop as the model will see it, in the left half of the comparison (the search redraws it
+// from Rust's own target when it starts).
+function photoChanged(e) {
+  if (e.error) findStatus(e.error, true);
+  // Only real changes: the text is a live region, and the camera redraws every frame.
+  const words = photo.describe();
+  if ($('photo-crop-text').textContent !== words) $('photo-crop-text').textContent = words;
+  const button = photo.live ? 'Take photo' : 'Use camera';
+  if ($('photo-camera').textContent !== button) $('photo-camera').textContent = button;
+  if (e.source) findStatus(e.source === 'camera' ? 'camera on: press Take photo' : '');
+  if (search || !photo.ready || !colourModel()) return;
+  const size = session.gan.imageSize;
+  const ctx = $('find-compare').getContext('2d');
+  ctx.clearRect(0, 0, size * 2, size);
+  ctx.drawImage(photo.target(size).canvas, 0, 0);
+  const canvas = $('photo-crop');
+  canvas.dataset.previews = String(Number(canvas.dataset.previews || 0) + 1);
+}
+
+async function camera() {
+  if (photo.live) {
+    await photo.takePhoto();
+    findStatus('photo taken: move the square over the face, then press Find');
+    return;
+  }
+  findStatus('asking for the camera…');
+  try {
+    await photo.startCamera();
+  } catch (err) {
+    findStatus(err.message, true);
+  }
+}
+
+// The picture to search for, as RGBA: the pad's, or the photo's crop at the model's size.
+function picture() {
+  if (!colourModel()) return pad.rgba();
+  if (!photo.ready) return null;
+  const size = session.gan.imageSize;
+  const { rgba } = photo.target(size);
+  return { rgba: new Uint8Array(rgba.buffer), width: size, height: size };
+}
+
+async function find() {
+  // A live camera: the search is for the frame shown, kept as the photo.
+  if (colourModel() && photo.live) await photo.takePhoto();
   const gan = session.gan;
   if (!gan || gan.imageSize === 0 || !session.samples) return;
   const bytes = session.bytes.get(session.model);
@@ -87,8 +148,13 @@ function find() {
     findStatus('this model is not available to the search worker', true);
     return;
   }
+  const input = picture();
+  if (!input) {
+    findStatus('no photo yet: choose one, drop one on the square, or use the camera', true);
+    return;
+  }
+  const { rgba, width, height } = input;
   worker ??= startWorker();
-  const { rgba, width, height } = pad.rgba();
   const steps = Math.max(
     1,
     Math.min(MAX_STEPS, Math.round(Number($('find-steps').value)) || DEFAULT_STEPS),
@@ -138,7 +204,9 @@ function onWorker(msg) {
     const pair = new Float32Array(msg.pixels.length * 2).fill(-1);
     pair.set(msg.pixels, 0);
     drawSamples($('find-compare'), pair, 2);
-    if (msg.blank) findStatus('the pad is blank: searching anyway…');
+    if (msg.blank) {
+      findStatus(`the ${colourModel() ? 'picture' : 'pad'} is blank: searching anyway…`);
+    }
   } else if (msg.type === 'progress') {
     const sample = new Float32Array(msg.sample);
     const pair = new Float32Array(sample.length * 2);
@@ -177,7 +245,9 @@ function placeResult(msg, sample) {
   finished(
     `${msg.stopped ? 'stopped early; ' : ''}found${cls}: ${msg.message}. It is now the grid's last cell, selected.`,
   );
-  status.show(`find my digit: the match${cls} is now cell ${index + 1}, selected`);
+  status.show(
+    `${$('find-title').textContent.toLowerCase()}: the match${cls} is now cell ${index + 1}, selected`,
+  );
   document.body.dataset.found = String(Number(document.body.dataset.found || 0) + 1);
   setSelection([index]);
 }
@@ -193,12 +263,24 @@ export function wireLatentTools({ regenerate }) {
   $('samples').addEventListener('gridselect', showPlaneButton);
 
   pad = new DrawPad($('draw-pad'), { onChange: padChanged });
-  $('find').addEventListener('click', () => (search ? stopFind() : find()));
+  let taking = false; // a camera frame is being kept: one click starts one search
+  $('find').addEventListener('click', () => {
+    if (search) stopFind();
+    else if (!taking) {
+      taking = true;
+      find()
+        .catch((err) => findStatus(err.message, true))
+        .finally(() => (taking = false));
+    }
+  });
   $('find-clear').addEventListener('click', () => pad.clear());
+  photo = new PhotoCrop($('photo-crop'), $('photo-size'), { onChange: photoChanged });
+  $('photo-camera').addEventListener('click', camera);
   $('find-choose').addEventListener('click', () => $('find-file').click());
   $('find-file').addEventListener('change', (e) => {
     const file = e.target.files[0];
     e.target.value = '';
-    if (file) pad.loadFile(file).catch((err) => findStatus(err.message, true));
+    if (!file) return;
+    (colourModel() ? photo : pad).loadFile(file).catch((err) => findStatus(err.message, true));
   });
 }

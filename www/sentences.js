@@ -49,6 +49,7 @@ const MEASURED = ['measured_gpu', 'measured_cpu', 'warmup_slow'];
 // The summary's short form of each of Rust's reason codes (the sentence is in the details).
 const WHY_NO_GPU = {
   measuring: 'measuring WebGPU in the background',
+  trial_failed: 'WebGPU could not be measured here',
   no_webgpu: 'this browser has no WebGPU',
   software: 'WebGPU here is a slow software emulation',
   no_adapter: "this browser's WebGPU found no usable GPU",

@@ -162,8 +162,14 @@ export async function startTrial({ adopt, show }) {
     });
     setState(remembered ? 'remembered' : 'done');
   } catch (e) {
-    // A trial that fails (WebGPU would not open, a lost device) leaves the CPU in use.
+    // A trial that fails (WebGPU would not open, the full module did not load offline, a lost
+    // device) leaves the CPU in use, and the backend line says so.
     console.warn('webgan: the backend trial stopped:', e);
+    await queued(() => {
+      if (id !== latest || session.backend.isGpu) return;
+      session.backend = session.backend.measured('trial_failed');
+      show();
+    }).catch(() => {});
     setState('failed');
   } finally {
     // A generator still warming up holds its own reference: freeing the handle is safe.

@@ -88,7 +88,7 @@ pub fn balance(predicted: &[usize], real_predicted: &[usize]) -> Balance {
 
 /// Every 10th face by a hash of its name is held out: a split that does not depend on the
 /// order of files on disk.
-fn held_out(name: &str) -> bool {
+pub fn held_out(name: &str) -> bool {
     let hash = name.bytes().fold(0xcbf29ce484222325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x100000001b3)
     });

@@ -86,7 +86,7 @@ impl Backend {
 
     /// The same as a code the page can branch on: chosen, gpu_adapter, no_webgpu, no_adapter,
     /// software or open_failed; in the Generate view's "auto", measuring, measured_gpu,
-    /// measured_cpu or warmup_slow (`trial`). None for a backend opened directly.
+    /// measured_cpu, warmup_slow or trial_failed (`trial`). None for a backend opened directly.
     #[wasm_bindgen(getter, js_name = reasonCode)]
     pub fn reason_code(&self) -> Option<String> {
         self.why.as_ref().map(|(why, _)| why.code().into())

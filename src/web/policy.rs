@@ -40,6 +40,8 @@ pub(crate) enum Why {
     MeasuredCpu,
     /// The trial gave WebGPU's warm-up up after its time limit.
     WarmupSlow,
+    /// The trial could not run (WebGPU would not open, the full module did not load).
+    TrialFailed,
 }
 
 impl Why {
@@ -55,6 +57,7 @@ impl Why {
             Why::MeasuredGpu => "measured_gpu",
             Why::MeasuredCpu => "measured_cpu",
             Why::WarmupSlow => "warmup_slow",
+            Why::TrialFailed => "trial_failed",
         }
     }
 
@@ -74,6 +77,7 @@ impl Why {
             Why::MeasuredGpu => "WebGPU measured faster than the CPU",
             Why::MeasuredCpu => "the CPU measured faster than WebGPU",
             Why::WarmupSlow => "WebGPU took too long to prepare its shaders",
+            Why::TrialFailed => "WebGPU could not be measured here, so the CPU stays",
         }
     }
 }

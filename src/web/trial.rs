@@ -167,25 +167,35 @@ pub fn remembered_trial(record: Option<String>, now_ms: f64) -> Option<TrialVerd
 
 #[wasm_bindgen]
 impl Backend {
-    /// This backend, labelled with a trial's verdict (`reasonCode` and `sentence` of a
-    /// `TrialVerdict`, which may come from the other module). An unknown code is an error.
-    pub fn measured(&self, reason_code: &str, sentence: &str) -> Result<Backend, JsValue> {
-        let why = [Why::MeasuredGpu, Why::MeasuredCpu, Why::WarmupSlow]
-            .into_iter()
-            .find(|w| w.code() == reason_code)
-            .ok_or_else(|| {
-                js_error(
-                    "bad_input",
-                    &format!("\"{reason_code}\" is not a trial's reason code"),
-                )
-            })?;
+    /// This backend, labelled with a trial's verdict: `reasonCode` and `sentence` of a
+    /// `TrialVerdict` (which may come from the other module), or "trial_failed" with no
+    /// sentence where the trial could not run. An unknown code is an error.
+    pub fn measured(
+        &self,
+        reason_code: &str,
+        sentence: Option<String>,
+    ) -> Result<Backend, JsValue> {
+        let why = [
+            Why::MeasuredGpu,
+            Why::MeasuredCpu,
+            Why::WarmupSlow,
+            Why::TrialFailed,
+        ]
+        .into_iter()
+        .find(|w| w.code() == reason_code)
+        .ok_or_else(|| {
+            js_error(
+                "bad_input",
+                &format!("\"{reason_code}\" is not a trial's reason code"),
+            )
+        })?;
         if why == Why::MeasuredGpu && !self.is_gpu() {
             return Err(js_error(
                 "bad_input",
                 "a verdict for WebGPU cannot label the CPU backend",
             ));
         }
-        Ok(self.clone().because(why, Some(sentence.to_string())))
+        Ok(self.clone().because(why, sentence))
     }
 }
 

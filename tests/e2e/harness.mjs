@@ -33,12 +33,13 @@ export function finish() {
 }
 
 /// Launches Debian's Chromium (CHROMIUM overrides the path); `webgpu` adds the flag that gives
-/// headless Chromium WebGPU (SwiftShader). Without it the page has no WebGPU.
-export async function launch(chromium, webgpu = false) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
-  });
+/// headless Chromium WebGPU (SwiftShader). Without it the page has no WebGPU. `camera` gives it
+/// Chromium's fake camera (a moving test pattern) and accepts its permission prompt.
+export async function launch(chromium, webgpu = false, { camera = false } = {}) {
+  const args = [...BASE_ARGS];
+  if (webgpu) args.push('--enable-unsafe-webgpu');
+  if (camera) args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream');
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args });
 }
 
 /// How long any one wait or action on a test page may take. Every wait is on the page's own

@@ -15,6 +15,7 @@ import {
   BASE_ARGS,
   check,
   countGpuWork,
+  echoErrors,
   finish,
   launch,
   newPage,
@@ -95,7 +96,13 @@ async function fetchTimes(page) {
 }
 
 async function webgpuChecks(server) {
-  const auto = await openPage(server, true, '#model=digits&seed=5');
+  // Its own context, so that a second page shares its storage: a second visit.
+  const autoBrowser = await launch(chromium, true);
+  const autoContext = await autoBrowser.newContext({ serviceWorkers: 'block' });
+  const auto = { browser: autoBrowser, page: await autoContext.newPage() };
+  auto.page.setDefaultTimeout(PAGE_TIMEOUT);
+  echoErrors(auto.page);
+  await auto.page.goto(server.url + 'index.html#model=digits&seed=5');
   await check(
     'auto with WebGPU: the first grid comes from the generation module; a background measurement keeps the CPU because it measured it faster',
     async () => {
@@ -128,9 +135,14 @@ async function webgpuChecks(server) {
   );
   await check('auto with WebGPU: the Backend menu still forces WebGPU', async () => {
     const page = auto.page;
-    const before = Number(await page.getAttribute('body', 'data-generations'));
     await page.selectOption('#backend-choice', 'webgpu');
-    await waitForGenerations(page, before + 1);
+    // A backend switch counts its grids afresh: wait for WebGPU's, drawn.
+    await page.waitForFunction(
+      () =>
+        document.getElementById('backend').dataset.backend === 'webgpu' &&
+        ['ready', 'error'].includes(document.body.dataset.state),
+    );
+    await waitForGenerations(page, 1);
     assert.equal(await page.getAttribute('#backend', 'data-backend'), 'webgpu');
     assert.equal(await page.getAttribute('#backend', 'data-reason'), 'chosen');
     assert.equal(await page.getAttribute('body', 'data-module'), 'full');
@@ -139,7 +151,9 @@ async function webgpuChecks(server) {
   await check(
     'auto with WebGPU: a second visit reuses the verdict (nothing measured, no full module)',
     async () => {
-      const page = await auto.page.context().newPage();
+      const page = await autoContext.newPage();
+      page.setDefaultTimeout(PAGE_TIMEOUT);
+      echoErrors(page);
       await page.goto(server.url + 'index.html#model=digits&seed=5');
       await waitForGenerations(page, 1);
       await waitForTrial(page);
