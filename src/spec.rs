@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Result, WebganError};
 use crate::loss::GanLoss;
 use crate::model::{ArchConfig, ImageGanConfig};
 use crate::presets::{Preset, Recipe};
@@ -40,6 +40,9 @@ pub struct TrainSpec {
     pub image_size: Option<usize>,
     pub channels: Option<usize>,
     pub n_classes: Option<usize>,
+    /// Conditional batch norm in the generator (`ImageGanConfig::class_norm`): conditional
+    /// image models only.
+    pub class_norm: Option<bool>,
 }
 
 impl Default for TrainSpec {
@@ -69,6 +72,7 @@ impl TrainSpec {
             image_size: None,
             channels: None,
             n_classes: None,
+            class_norm: None,
         }
     }
 
@@ -102,6 +106,7 @@ impl TrainSpec {
             image_size: self.image_size.or(base.image_size),
             channels: self.channels.or(base.channels),
             n_classes: self.n_classes.or(base.n_classes),
+            class_norm: self.class_norm.or(base.class_norm),
         }
     }
 
@@ -121,8 +126,20 @@ impl TrainSpec {
                 latent_dim: self.latent_dim.unwrap_or(c.latent_dim),
                 width: self.width.unwrap_or(c.width),
                 n_classes: self.n_classes.unwrap_or(c.n_classes),
+                class_norm: self.class_norm.unwrap_or(c.class_norm),
                 ..c
             }),
+            ArchConfig::Toy(_) if self.class_norm == Some(true) => {
+                return Err(WebganError::invalid(
+                    "class_norm",
+                    true,
+                    format!(
+                        "conditional batch norm needs a conditional image model; {} is 2-D \
+                         points without classes",
+                        self.preset.name()
+                    ),
+                ));
+            }
             ArchConfig::Toy(mut c) => {
                 if let Some(z) = self.latent_dim {
                     c.latent_dim = z;
@@ -174,6 +191,7 @@ impl TrainSpec {
                 s.image_size = Some(c.image_size);
                 s.channels = Some(c.channels);
                 s.n_classes = Some(c.n_classes);
+                s.class_norm = Some(c.class_norm);
             }
             ArchConfig::Toy(c) => s.width = Some(c.hidden),
         }
@@ -190,14 +208,16 @@ mod tests {
         let (arch, config) = TrainSpec::preset(Preset::Digits).resolve().unwrap();
         assert_eq!(arch, Preset::Digits.arch());
         assert_eq!(config, Preset::Digits.train_config());
-        let spec =
-            TrainSpec::from_json(r#"{"preset":"digits","batch_size":16,"width":32}"#).unwrap();
+        let spec = TrainSpec::from_json(
+            r#"{"preset":"digits","batch_size":16,"width":32,"class_norm":true}"#,
+        )
+        .unwrap();
         let (arch, config) = spec.resolve().unwrap();
         assert_eq!(config.batch_size, 16);
         let ArchConfig::Image(c) = &arch else {
             panic!("digits is an image preset")
         };
-        assert_eq!((c.width, c.n_classes), (32, 10));
+        assert_eq!((c.width, c.n_classes, c.class_norm), (32, 10, true));
         // Round trip through `of`.
         assert_eq!(
             TrainSpec::of(Preset::Digits, &arch, &config)
@@ -254,6 +274,8 @@ mod tests {
             (r#"{"preset":"ring","bacth_size":8}"#, "bacth_size"),
             (r#"{"preset":"mandelbrot"}"#, "mandelbrot"),
             (r#"{"preset":"ring","batch_size":-1}"#, "batch_size"),
+            (r#"{"preset":"ring","class_norm":true}"#, "class_norm"),
+            (r#"{"preset":"faces32","class_norm":true}"#, "class_norm"),
         ] {
             let e = TrainSpec::from_json(json)
                 .and_then(|s| s.resolve())

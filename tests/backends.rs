@@ -1,7 +1,7 @@
 //! The wgpu backend (Vulkan natively; lavapipe on a CPU-only machine) computes what the CPU
 //! backends compute, from the same weights, in inference and in training (the moving average,
-//! the augmentations and spectral normalisation included). A missing adapter fails them, unless
-//! WEBGAN_NO_GPU_TESTS is set (`common::wgpu`).
+//! the augmentations, spectral normalisation and conditional batch norm included). A missing
+//! adapter fails them, unless WEBGAN_NO_GPU_TESTS is set (`common::wgpu`).
 
 mod common;
 #[path = "support/numbered.rs"]
@@ -9,10 +9,12 @@ mod numbered;
 
 use webgan::backend::{self, BackendKind};
 use webgan::block_on;
-use webgan::burn::tensor::Device;
+use webgan::burn::module::Param;
+use webgan::burn::tensor::{Device, Distribution, Tensor};
 use webgan::data::{Batcher, TrainingData};
 use webgan::inference::Sampler;
 use webgan::latent;
+use webgan::model::Generator;
 use webgan::presets::Preset;
 use webgan::run::{DeviceData, TrainingRun};
 use webgan::spec::TrainSpec;
@@ -88,25 +90,34 @@ fn wgpu_generator_agrees_with_flex() {
     }
 }
 
-#[test]
-fn wgpu_trains_with_every_option_on_as_flex_does() {
-    let Some(gpu) = common::wgpu("wgpu training test") else {
-        return;
-    };
-    let device = gpu.device();
+/// Three training steps with every option on (the moving average, the augmentations,
+/// spectral normalisation, conditional batch norm) from the same initial weights on flex (the
+/// CPU's own passes) and on `device` (burn's operations): the losses of each step and the
+/// moving average's samples after them.
+fn every_option_on_flex_and(device: &Device, what: &str) {
     use webgan::train::augment::Augmentation::*;
     let config = common::tiny_config()
         .with_ema_decay(0.9)
         .with_augment(vec![Color, Translation, Cutout])
         .with_spectral_norm(true);
-    let arch = common::tiny_image_arch();
+    let arch = common::tiny_class_norm_arch();
     // The same initial weights on both (each backend's RNG draws its own).
     let init = GanTrainer::new(arch.clone(), config.clone(), &common::cpu()).unwrap();
+    // Class offsets away from their zero start, so that every sample's scale and shift differ.
+    let mut generator = init.generator.clone();
+    let Generator::Image(g) = &mut generator else {
+        panic!("an image generator")
+    };
+    for offsets in &mut g.class_norms {
+        let w = offsets.weight.val();
+        let uniform = Distribution::Uniform(-0.5, 0.5);
+        offsets.weight = Param::from_tensor(Tensor::random(w.dims(), uniform, &w.device()));
+    }
     let on = |device: &Device| {
         let mut t = GanTrainer::from_parts(
             arch.clone(),
             config.clone(),
-            init.generator.clone(),
+            generator.clone(),
             init.discriminator.clone(),
             0,
             device,
@@ -123,16 +134,30 @@ fn wgpu_trains_with_every_option_on_as_flex_does() {
         (stats, samples)
     };
     let (flex_stats, flex_samples) = on(&common::cpu());
-    let (gpu_stats, gpu_samples) = on(&device);
-    for (a, b) in flex_stats.iter().zip(&gpu_stats) {
+    let (other_stats, other_samples) = on(device);
+    for (a, b) in flex_stats.iter().zip(&other_stats) {
         let d = (a.d_loss - b.d_loss).abs().max((a.g_loss - b.g_loss).abs());
-        assert!(d < TOLERANCE, "step {}: {a:?} vs {b:?}", a.step);
+        assert!(d < TOLERANCE, "{what}, step {}: {a:?} vs {b:?}", a.step);
     }
-    let d = max_diff(&flex_samples, &gpu_samples);
+    let d = max_diff(&flex_samples, &other_samples);
     println!(
-        "wgpu vs flex after 3 steps (average, augmentations, spectral norm): samples differ by {d:.2e}"
+        "{what} vs flex after 3 steps (average, augmentations, spectral norm, class batch norm): \
+         samples differ by {d:.2e}"
     );
-    assert!(d < TOLERANCE, "max diff {d}");
+    assert!(d < TOLERANCE, "{what}: max diff {d}");
+}
+
+#[test]
+fn ndarray_trains_with_every_option_on_as_flex_does() {
+    every_option_on_flex_and(&backend::open(BackendKind::Ndarray).unwrap(), "ndarray");
+}
+
+#[test]
+fn wgpu_trains_with_every_option_on_as_flex_does() {
+    let Some(gpu) = common::wgpu("wgpu training test") else {
+        return;
+    };
+    every_option_on_flex_and(&gpu.device(), "wgpu");
 }
 
 #[test]

@@ -63,6 +63,14 @@ pub fn tiny_image_arch() -> ArchConfig {
     )
 }
 
+/// [`tiny_image_arch`] with conditional batch norm in the generator.
+pub fn tiny_class_norm_arch() -> ArchConfig {
+    match tiny_image_arch() {
+        ArchConfig::Image(c) => ArchConfig::Image(c.with_class_norm(true)),
+        ArchConfig::Toy(_) => unreachable!("an image architecture"),
+    }
+}
+
 pub fn toy_arch() -> ArchConfig {
     ArchConfig::Toy(ToyGanConfig::new())
 }

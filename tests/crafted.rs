@@ -129,6 +129,24 @@ fn crafted_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "class_embed_dim",
         ),
         (
+            "conditional batch norm on a model without classes",
+            forged(|m| {
+                m["arch"]["class_norm"] = json!(true);
+                m["arch"]["n_classes"] = json!(0);
+            }),
+            "class_norm",
+        ),
+        (
+            "conditional batch norm the sections do not hold",
+            forged(set("class_norm", json!(true))),
+            "generator",
+        ),
+        (
+            "conditional batch norm not a boolean",
+            forged(set("class_norm", json!("yes"))),
+            "manifest",
+        ),
+        (
             "training config with batch 0",
             forged(|m| m["train"]["batch_size"] = json!(0)),
             "batch_size",
@@ -177,6 +195,20 @@ fn crafted_manifests_are_refused_by_the_library_with_a_message() {
 }
 
 #[test]
+fn files_from_before_conditional_batch_norm_load_without_it() {
+    let file = shipped::model("digits").unwrap();
+    assert!(
+        !String::from_utf8_lossy(file).contains("class_norm"),
+        "the shipped digits predate the setting"
+    );
+    let sampler = Sampler::load(file, "digits.wgan", &common::cpu()).unwrap();
+    let ArchConfig::Image(c) = sampler.arch() else {
+        panic!("an image model")
+    };
+    assert!(!c.class_norm);
+}
+
+#[test]
 fn crafted_manifests_make_webgan_sample_fail_cleanly() {
     let dir = std::env::temp_dir().join(format!("webgan-crafted-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -213,6 +245,12 @@ fn counted_sizes_match_the_models_burn_builds() {
             .with_image_size(24),
     ));
     archs.push(common::tiny_image_arch());
+    archs.push(common::tiny_class_norm_arch());
+    archs.push(ArchConfig::Image(
+        ImageGanConfig::new()
+            .with_n_classes(10)
+            .with_class_norm(true),
+    ));
     for arch in archs {
         let size = ModelSize::of(&arch).unwrap();
         let g = Generator::new(&arch, &device).num_params() as u64;

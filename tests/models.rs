@@ -2,7 +2,8 @@
 
 mod common;
 
-use webgan::burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use webgan::burn::tensor::{Device, Distribution, Int, Tensor, TensorData, Tolerance};
+use webgan::model::generator::ImageGenerator;
 use webgan::model::{ArchConfig, Discriminator, Generator, ImageGanConfig};
 use webgan::presets::Preset;
 
@@ -38,6 +39,7 @@ fn every_preset_has_consistent_shapes() {
         shapes(&preset.arch(), &device);
     }
     shapes(&common::tiny_image_arch(), &device);
+    shapes(&common::tiny_class_norm_arch(), &device);
     // Odd starting sizes too: 3x3 doubled to 12, RGB.
     shapes(
         &ArchConfig::Image(
@@ -48,6 +50,32 @@ fn every_preset_has_consistent_shapes() {
         ),
         &device,
     );
+}
+
+#[test]
+fn conditional_batch_norm_starts_as_the_plain_model() {
+    // Inference (burn's operations, the running statistics) and training (the CPU's fused
+    // pass, the batch's statistics): offsets of zero leave each batch norm the plain one.
+    for device in [common::cpu(), common::cpu().autodiff()] {
+        let plain = Generator::new(&common::tiny_image_arch(), &device);
+        let (Generator::Image(p), Generator::Image(c)) = (
+            plain.clone(),
+            Generator::new(&common::tiny_class_norm_arch(), &device),
+        ) else {
+            panic!("image generators")
+        };
+        assert_eq!(c.class_norms.len(), 1 + p.norms.len(), "one per batch norm");
+        let with_offsets = Generator::Image(ImageGenerator {
+            class_norms: c.class_norms,
+            ..p
+        });
+        let z = Tensor::<2>::random([6, 8], Distribution::Normal(0.0, 1.0), &device);
+        let labels =
+            Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 1, 2, 0, 1, 2], [6]), &device);
+        let a = plain.forward(z.clone(), Some(labels.clone())).into_data();
+        let b = with_offsets.forward(z, Some(labels)).into_data();
+        a.assert_approx_eq::<f32>(&b, Tolerance::rel_abs(1e-5, 1e-5));
+    }
 }
 
 #[test]

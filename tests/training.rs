@@ -9,7 +9,7 @@ use webgan::inference::{Sampler, read_floats};
 use webgan::latent;
 use webgan::loss::GanLoss;
 use webgan::metrics;
-use webgan::model::Discriminator;
+use webgan::model::{Discriminator, Generator};
 use webgan::presets::Preset;
 use webgan::train::{GanTrainer, RealBatch, TrainConfig, input_gradient_direction};
 use webgan::weights::{FileKind, Manifest};
@@ -292,4 +292,41 @@ fn gradient_penalty_direction_and_norm_match_backprop() {
             central[i]
         );
     }
+}
+
+#[test]
+fn conditional_batch_norm_trains_per_class_and_resumes() {
+    let device = common::cpu();
+    let arch = common::tiny_class_norm_arch();
+    let mut t = GanTrainer::new(arch.clone(), common::tiny_config(), &device).unwrap();
+    let stats = common::train_on_squares(&mut t, 3);
+    assert!(
+        stats
+            .iter()
+            .all(|s| s.d_loss.is_finite() && s.g_loss.is_finite()),
+        "{stats:?}"
+    );
+    // Every batch norm's class offsets left zero, each class its own way.
+    let Generator::Image(g) = t.live_generator_for_inference() else {
+        panic!("an image generator")
+    };
+    assert_eq!(g.class_norms.len(), 1 + g.norms.len());
+    for offsets in &g.class_norms {
+        let rows: Vec<f32> = offsets.weight.val().into_data().try_to_vec().unwrap();
+        let width = rows.len() / 3;
+        assert!(rows.iter().any(|v| *v != 0.0), "the offsets learn");
+        assert_ne!(rows[..width], rows[width..2 * width], "per class");
+    }
+    // A checkpoint resumes it; its generator file samples.
+    let manifest = Manifest::new(FileKind::Checkpoint, arch.clone(), "squares", t.step);
+    let checkpoint = webgan::weights::save_checkpoint(&t, &manifest).unwrap();
+    let (m, mut resumed, _) =
+        webgan::weights::load_checkpoint(&checkpoint, "ckpt", &device, true).unwrap();
+    assert_eq!(m.arch, arch);
+    common::train_on_squares(&mut resumed, 1);
+    let file = webgan::weights::save_generator(&t.generator_for_inference(), &manifest).unwrap();
+    let sampler = Sampler::load(&file, "g.wgan", &device).unwrap();
+    assert_eq!(sampler.arch(), &arch);
+    let samples = sampler.generate_seed(1, 6, None).unwrap();
+    assert!(samples.iter().all(|v| v.is_finite()));
 }

@@ -313,14 +313,15 @@ async fn the_first_step_gives_the_same_losses_on_webgpu_and_cpu() {
 
 /// SMALL_DIGITS with every training option the page offers on.
 const SMALL_DIGITS_ALL_OPTIONS: &str = r#"{"preset":"digits","width":16,"batch_size":16,
-    "ema_decay":0.9,"augment":["color","translation","cutout"],"spectral_norm":true}"#;
+    "ema_decay":0.9,"augment":["color","translation","cutout"],"spectral_norm":true,
+    "class_norm":true}"#;
 
 #[wasm_bindgen_test]
 async fn webgpu_trains_and_exports_digits_with_every_option_as_the_cpu_does() {
     // What the Train view runs on WebGPU, end to end: three steps with the moving average,
-    // the augmentations and spectral norm, then the exported generator (the moving average's
-    // weights) drawing digits. A kernel that is wrong, or skipped because its shader failed
-    // validation, shows as a difference of the values' own size.
+    // the augmentations, spectral norm and class batch norm, then the exported generator (the
+    // moving average's weights) drawing digits. A kernel that is wrong, or skipped because its
+    // shader failed validation, shows as a difference of the values' own size.
     let runs = cpu_and_webgpu_from_one_checkpoint(SMALL_DIGITS_ALL_OPTIONS, 3).await;
     assert_losses_agree("3 steps, every option", &runs[0].0, &runs[1].0);
     let mut digits = Vec::new();

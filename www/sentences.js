@@ -4,7 +4,7 @@
 // { description, isGpu, software, adapter, reason, reasonCode, threads } (a Backend from Backend.open:
 // reason says why it is in use in a sentence, reasonCode the same as one of Rust's codes;
 // software: WebGPU on a software emulation; adapter: the GPU's name; threads: the CPU's { count, reason } from
-// planCpuThreads, in the Train view) -> { summary, details }
+// planCpuThreads, in the Train view; training: the Train view's) -> { summary, details }
 export function backendSentence({
   description,
   isGpu,
@@ -13,12 +13,13 @@ export function backendSentence({
   reason = null,
   reasonCode = null,
   threads = null,
+  training = false,
 }) {
   const details = [`In use: ${description}.`];
-  // "auto" in the Generate view: Rust's sentence from timing both backends, both figures in it.
+  // "auto" by measurement: Rust's sentence from timing both backends, both figures in it.
   if (MEASURED.includes(reasonCode)) {
     details.push(
-      'Chosen by timing the same grid on WebGPU and on the CPU in this browser; the Backend menu forces either.',
+      `Chosen by timing ${training ? 'a few training steps of these settings' : 'the same grid'} on WebGPU and on the CPU in this browser; the Backend menu forces either.`,
     );
     return { summary: reason, details: details.join(' ') };
   }
@@ -43,7 +44,8 @@ export function backendSentence({
   };
 }
 
-// Rust's codes for a backend chosen by a trial (src/trial.rs): its sentence is the summary.
+// Rust's codes for a backend chosen by a trial (src/trial.rs): its sentence is the summary (in
+// the Train view it names the CPU's threads itself).
 const MEASURED = ['measured_gpu', 'measured_cpu', 'warmup_slow'];
 
 // The summary's short form of each of Rust's reason codes (the sentence is in the details).

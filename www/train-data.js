@@ -11,6 +11,13 @@ const DIGITS_FILES = ['digits-images-idx3-ubyte.gz', 'digits-labels-idx1-ubyte.g
 
 const withSummary = (webData) => ({ webData, summary: webData.summary });
 
+// The preset a data source trains: the toy set itself, else Rust's preset for images of the
+// data's channels (digits for grey images and IDX files). The data decide the classes.
+export function presetFor(wasm, source, data) {
+  if (source.kind === 'toy') return source.name;
+  return JSON.parse(wasm.presetForImages(data.webData.channels)).name;
+}
+
 // The page's own digits: a gzipped MNIST IDX pair next to the page (scripts/build-web.sh).
 export async function loadDigits(wasm, base) {
   const parts = await Promise.all(

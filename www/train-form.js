@@ -25,6 +25,7 @@ export const TRAINING_FIELD_IDS = [
   'train-loss',
   'train-augment',
   'train-spectral',
+  'train-class-norm',
   ...FIELDS.map((f) => f.id),
 ];
 // The refresh period is the page's own setting (not the trainer's).
@@ -89,6 +90,8 @@ export function readOptions() {
   }
   if ($('train-augment').checked) options.augment = AUGMENT;
   if ($('train-spectral').checked) options.spectral_norm = true;
+  // Rust refuses it, with a message, for data without classes.
+  if ($('train-class-norm').checked) options.class_norm = true;
   return { options, errors };
 }
 

@@ -5,11 +5,12 @@
 // or the threaded CPU build, where Rust's planCpuThreads allows more than one thread. A
 // worker's thread count is fixed once its pool starts; the page replaces the worker (moving
 // the run) when the count setting changes.
-import { loadDigits, decodeUserFiles } from './train-data.js';
+import { loadDigits, decodeUserFiles, presetFor } from './train-data.js';
 import { messageOf } from './common.js';
 import { loadModule } from './modules.js';
-import { FromWorker, ToWorker } from './train-protocol.js';
+import { FromWorker, ToWorker, runInfo } from './train-protocol.js';
 import { Watch } from './train-watch.js';
+import { carriedVerdict, measureBackends } from './train-trial.js';
 
 const CHUNK_TARGET_MS = 120; // a chunk this long keeps pause/step responsive
 const MAX_CHUNK = 64;
@@ -27,6 +28,7 @@ const state = {
   backend: null,
   threadsLimit: 0, // the page's setting: 0 = as many as the browser has cores
   backendChoice: null,
+  label: null, // the trial's verdict behind "auto" (reason code and sentence), if it measured
   trainer: null,
   data: null, // {webData, summary}: the image data set in use (a backend switch re-uses it)
   dataKey: null,
@@ -80,23 +82,32 @@ function exclusive(task) {
 // The backend policy (auto: WebGPU on a real GPU, the CPU without one or on a software
 // adapter) lives in Rust, Backend.open, the same for both views; so does the thread count
 // (planCpuThreads). Asked through the small generation module, which the page has already
-// fetched: the module that trains is then loaded for what they pick.
-async function openBackend(choice) {
+// fetched: the module that trains is then loaded for what they pick. Under "auto" a trial's
+// verdict (www/train-trial.js) names the backend instead and labels it; `quiet` (the trial's
+// candidates) tells the page nothing.
+async function openBackend(choice, verdict = null, quiet = false) {
   const gen = await loadModule('gen');
-  const plan = await gen.planBackend(choice);
+  const pick = verdict ? (verdict.useGpu ? 'webgpu' : 'cpu') : choice;
+  const plan = await gen.planBackend(pick);
   const gpu = plan.isGpu;
   plan.free();
   const threads = gpu ? null : gen.planCpuThreads(state.threadsLimit);
   const cpu = threads && { count: threads.threads, reason: threads.reason };
   threads?.free();
   const kind = cpu && (poolThreads || cpu.count) > 1 ? 'threads' : 'full';
-  if (state.backend && state.backendChoice === choice && wasmKind === kind) return;
-  status(gpu ? 'opening WebGPU…' : 'opening the CPU backend…');
+  const label = verdict && `${verdict.reasonCode}: ${verdict.sentence}`;
+  if (state.backend && state.backendChoice === choice && state.label === label && wasmKind === kind)
+    return;
+  if (!quiet) status(gpu ? 'opening WebGPU…' : 'opening the CPU backend…');
   await useModule(kind, cpu && cpu.count);
-  const backend = await wasm.Backend.open(choice);
+  const opened = await wasm.Backend.open(pick);
+  const backend = verdict ? opened.measured(verdict.reasonCode, verdict.sentence) : opened;
+  if (backend !== opened) opened.free();
   state.backend?.free();
   state.backend = backend;
   state.backendChoice = choice;
+  state.label = label;
+  if (quiet) return;
   const reason = backend.reason;
   const threadReason = backend.isGpu
     ? null
@@ -113,8 +124,11 @@ async function openBackend(choice) {
     reason,
     reasonCode: backend.reasonCode,
     threads: backend.isGpu ? null : { count: wasm.cpuThreads(), reason: threadReason },
+    rates: verdict?.cpuRate ? { cpu: verdict.cpuRate, gpu: verdict.gpuRate } : null,
   });
 }
+
+const trialContext = () => ({ threadsLimit: state.threadsLimit, poolThreads, post });
 
 // Makes `kind` the module in use (loading it once; the threaded build's pool starts once, with
 // `threads` workers). What lived in the other module stays there: the data is remade on demand.
@@ -163,26 +177,6 @@ async function loadData(source, shape = null) {
   return data;
 }
 
-function info(trainer) {
-  let spec = {};
-  try {
-    spec = JSON.parse(trainer.spec());
-  } catch {
-    /* shown as unknown */
-  }
-  return {
-    steps: trainer.steps,
-    isToy: trainer.isToy,
-    imageSize: trainer.imageSize,
-    channels: trainer.channels,
-    nClasses: trainer.nClasses,
-    latentDim: trainer.latentDim,
-    watchedColumns: trainer.watchedColumns,
-    keepsOptimizer: trainer.keepsOptimizer,
-    spec,
-  };
-}
-
 function adopt(trainer, dataSummary, resumed, moved = false) {
   if (state.trainer && state.trainer !== trainer) state.trainer.free();
   state.trainer = trainer;
@@ -192,23 +186,26 @@ function adopt(trainer, dataSummary, resumed, moved = false) {
   const data = trainer.dataOnDevice
     ? `${dataSummary}, kept on the GPU (batches gathered there)`
     : dataSummary;
-  post({ type: FromWorker.CREATED, info: info(trainer), data, resumed, moved });
-}
-
-// The preset a data source trains: the toy set itself, else Rust's preset for images of the
-// data's channels (digits for grey images and IDX files). The data decide the classes.
-function presetFor(source, data) {
-  if (source.kind === 'toy') return source.name;
-  return JSON.parse(wasm.presetForImages(data.webData.channels)).name;
+  post({ type: FromWorker.CREATED, info: runInfo(trainer), data, resumed, moved });
 }
 
 async function create({ choice, options, source }) {
   discard();
-  await openBackend(choice);
-  const data = await loadData(source);
+  // Under "auto" the backend in hand only loads the data; the trial below picks the one to use.
+  if (choice !== 'auto' || state.backendChoice !== 'auto') await openBackend(choice);
+  let data = await loadData(source);
+  const spec = JSON.stringify({ ...options, preset: presetFor(wasm, source, data) });
+  if (choice === 'auto') {
+    // Throwaway trainers on each candidate time a few steps (www/train-trial.js).
+    const trainerOn = async (gpu) => {
+      await openBackend(gpu ? 'webgpu' : 'cpu', null, true);
+      return new wasm.WebTrainer(state.backend, spec, (await loadData(source)).webData);
+    };
+    await openBackend(choice, await measureBackends({ spec, trainerOn, ...trialContext() }));
+    data = await loadData(source);
+  }
   status('building the networks…');
-  const spec = { ...options, preset: presetFor(source, data) };
-  const trainer = new wasm.WebTrainer(state.backend, JSON.stringify(spec), data.webData);
+  const trainer = new wasm.WebTrainer(state.backend, spec, data.webData);
   adopt(trainer, data.summary, false);
   await views();
   await watch.startMeter(state.trainer);
@@ -219,9 +216,9 @@ async function create({ choice, options, source }) {
 // user picked files, else the user's files, decoded at the checkpoint's size (read from its
 // manifest first). The current run stays until the checkpoint has loaded: a bad file costs
 // nothing.
-async function resume({ choice, bytes, source, moved = false }) {
+async function resume({ choice, bytes, source, moved = false, backend = null }) {
   state.running = false;
-  await openBackend(choice);
+  await openBackend(choice, choice === 'auto' && moved ? carriedVerdict(backend) : null);
   const checkpoint = new Uint8Array(bytes);
   const arch = JSON.parse(wasm.readManifest(checkpoint, 'checkpoint')).arch;
   let data = noData('toy data (2-D points, generated)');
@@ -261,7 +258,12 @@ async function switchBackend({ choice }) {
   const bytes = await old.exportCheckpoint();
   const toy = old.isToy;
   const module = wasm;
-  await openBackend(choice);
+  // To "auto": the verdict stored for this run's settings where there is one, else the policy.
+  const spec = old.spec();
+  await openBackend(
+    choice,
+    choice === 'auto' ? await measureBackends({ spec, ...trialContext() }) : null,
+  );
   if (wasm !== module) {
     // the old module's objects stay behind; the data is remade in the new one
     old.free();
@@ -394,7 +396,7 @@ async function loop() {
 async function exportFile({ what, purpose }) {
   const t = state.trainer;
   if (!t) throw new Error('nothing trained yet: start training first');
-  if (what === 'timelapse') return watch.exportTimeLapse(wasm, t, info(t).spec.preset);
+  if (what === 'timelapse') return watch.exportTimeLapse(wasm, t, runInfo(t).spec.preset);
   status(`exporting the ${what}…`);
   const bytes = what === 'checkpoint' ? await t.exportCheckpoint() : await t.exportGenerator();
   post(
@@ -404,7 +406,7 @@ async function exportFile({ what, purpose }) {
       purpose,
       bytes,
       step: t.steps,
-      dataset: info(t).spec.preset,
+      dataset: runInfo(t).spec.preset,
       keepsOptimizer: t.keepsOptimizer,
     },
     [bytes.buffer],

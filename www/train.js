@@ -168,6 +168,7 @@ function replaceWorker(bytes = null) {
       bytes,
       source: movingSource(),
       moved: true,
+      backend: ctl.backend,
     },
     [bytes.buffer],
   );
@@ -246,10 +247,13 @@ function reset() {
 
 const handlers = {
   [FromWorker.STATUS]: (m) => setStatus(m.text),
+  // "auto"'s backend trial (www/train-trial.js), for tests: data-train-trial, data-train-trials.
+  [FromWorker.TRIAL]: ({ state, trials }) =>
+    Object.assign(document.body.dataset, { trainTrial: state, trainTrials: String(trials) }),
   [FromWorker.BACKEND]: (m) => {
     ctl.backend = m;
     // One sentence (the same words as the Generate view's), the details one click away.
-    const { summary, details } = backendSentence(m);
+    const { summary, details } = backendSentence({ ...m, training: true });
     showWithDetails($('train-backend'), summary, details);
   },
   [FromWorker.CREATED]: (m) => {

@@ -199,6 +199,11 @@ pub struct TrainArgs {
     /// training, chiefly with --loss hinge [default: off].
     #[arg(long)]
     pub spectral_norm: bool,
+    /// Conditional batch norm in the generator: every batch norm takes a scale and a shift per
+    /// class (Miyato & Koyama, 2018), so every layer knows the class; conditional models only
+    /// [default: off].
+    #[arg(long)]
+    pub class_norm: bool,
     /// Where tensors run.
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendKind,

@@ -36,6 +36,12 @@ pub struct ImageGanConfig {
     /// Size of the generator's class embedding when `label_mixing` is `Concat`.
     #[config(default = 16)]
     pub class_embed_dim: usize,
+    /// Conditional batch norm in the generator (Miyato & Koyama, 2018, with the projection
+    /// discriminator): every batch norm's scale and shift depend on the class, so every layer,
+    /// not only the first, is told which class it draws. Conditional models only; files
+    /// written before it existed read as `false`.
+    #[config(default = false)]
+    pub class_norm: bool,
 }
 
 /// How a conditional generator combines z with the class label's embedding e(y).
@@ -93,6 +99,13 @@ impl ImageGanConfig {
         // Checked even where the label mixing ignores it: a manifest is untrusted, and a field
         // no one reads today may be read tomorrow.
         limits::CLASS_EMBED_DIM.check_count(self.class_embed_dim as u64)?;
+        if self.class_norm && self.n_classes == 0 {
+            return Err(WebganError::invalid(
+                "class_norm",
+                true,
+                "conditional batch norm needs classes (n_classes > 0); this model has none",
+            ));
+        }
         let (_, stages) = self.stages()?;
         let widest = (self.width as u64).checked_shl(stages as u32 - 1);
         if widest.is_none_or(|w| w > limits::WIDEST) {
@@ -141,6 +154,30 @@ pub enum ArchConfig {
     Toy(ToyGanConfig),
 }
 
+/// Deserialises an [`ArchConfig`] written by this or an older webgan (a manifest's `arch`),
+/// completing it with the settings added since at the values those models were built with.
+/// burn's `Config` derive makes every field required when deserialising, so without this the
+/// shipped models and every older file would stop loading (as `train::config` does for the
+/// training settings).
+pub(crate) fn deserialize_any_version<'de, D>(
+    deserializer: D,
+) -> std::result::Result<ArchConfig, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let mut value = serde_json::Value::deserialize(deserializer)?;
+    if value.get("kind").and_then(|k| k.as_str()) == Some("image")
+        && let Some(fields) = value.as_object_mut()
+    {
+        // Before conditional batch norm, every generator's batch norms were the plain ones.
+        fields
+            .entry("class_norm")
+            .or_insert(serde_json::json!(false));
+    }
+    serde_json::from_value(value).map_err(D::Error::custom)
+}
+
 impl ArchConfig {
     pub fn validate(&self) -> Result<()> {
         match self {
@@ -177,5 +214,55 @@ impl ArchConfig {
             ArchConfig::Image(c) => Some((c.image_size, c.channels)),
             ArchConfig::Toy(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Holder {
+        #[serde(deserialize_with = "deserialize_any_version")]
+        arch: ArchConfig,
+    }
+
+    fn read(json: &str) -> std::result::Result<ArchConfig, serde_json::Error> {
+        serde_json::from_str::<Holder>(json).map(|h| h.arch)
+    }
+
+    #[test]
+    fn architectures_written_before_class_norm_read_without_it() {
+        let old = r#"{"arch":{"kind":"image","image_size":28,"channels":1,"latent_dim":64,
+            "width":64,"n_classes":10,"label_mixing":"multiply","class_embed_dim":16}}"#;
+        let ArchConfig::Image(c) = read(old).unwrap() else {
+            panic!("an image architecture")
+        };
+        assert!(!c.class_norm);
+        assert_eq!(c, ImageGanConfig::new().with_n_classes(10));
+        // A written one reads back as written; toy architectures are left alone.
+        let on = ArchConfig::Image(c.with_class_norm(true));
+        let json = format!(r#"{{"arch":{}}}"#, serde_json::to_string(&on).unwrap());
+        assert_eq!(read(&json).unwrap(), on);
+        let toy = r#"{"arch":{"kind":"toy","latent_dim":8,"hidden":128,"layers":3}}"#;
+        assert_eq!(read(toy).unwrap(), ArchConfig::Toy(ToyGanConfig::new()));
+        assert!(
+            read(r#"{"arch":{"kind":"image"}}"#).is_err(),
+            "only added fields fill in"
+        );
+    }
+
+    #[test]
+    fn class_norm_needs_classes() {
+        let e = ImageGanConfig::new()
+            .with_class_norm(true)
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("class_norm"), "{e}");
+        let conditional = ImageGanConfig::new()
+            .with_n_classes(10)
+            .with_class_norm(true);
+        conditional.validate().unwrap();
     }
 }

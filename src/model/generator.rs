@@ -2,13 +2,15 @@
 //! Images come out channels-last, flattened as [B, H * W * C] with values in [-1, 1].
 
 use burn::module::Module;
-use burn::nn::{BatchNorm, BatchNormConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig,
+};
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::batch_norm_relu;
 use super::config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
 use super::layers::{UpConv, dcgan_init};
+use super::{batch_norm_relu, class_batch_norm_relu};
 
 /// DCGAN generator: linear projection to a small map, then 4x4 stride-2 transposed convolutions
 /// (as [`UpConv`]) with batch norm and ReLU, and tanh at the end.
@@ -19,6 +21,12 @@ pub struct ImageGenerator {
     pub project_norm: BatchNorm,
     pub ups: Vec<UpConv>,
     pub norms: Vec<BatchNorm>,
+    /// Conditional batch norm (`ImageGanConfig::class_norm`; empty when off): one embedding
+    /// per batch norm, `project_norm` first, then `norms` in order. Row y holds class y's
+    /// offsets to that norm's scale (first half) and shift (second half), so class y's scale is
+    /// γ + Δγ[y] and its shift β + Δβ[y]. The offsets start at zero: an untrained model is the
+    /// plain one, and the shared γ and β learn from every class.
+    pub class_norms: Vec<Embedding>,
     /// z * e(y) instead of [z, e(y)] (see [`LabelMixing`]).
     pub multiply_labels: bool,
     pub start: usize,
@@ -59,7 +67,20 @@ impl ImageGenerator {
             }
             ch = out;
         }
+        let class_norms = if config.class_norm && config.n_classes > 0 {
+            std::iter::once(start_channels)
+                .chain(norms.iter().map(|n: &BatchNorm| n.gamma.dims()[0]))
+                .map(|channels| {
+                    EmbeddingConfig::new(config.n_classes, 2 * channels)
+                        .with_initializer(Initializer::Zeros)
+                        .init(device)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         ImageGenerator {
+            class_norms,
             multiply_labels: multiply,
             class_embedding,
             project,
@@ -80,11 +101,12 @@ impl ImageGenerator {
     }
 
     pub fn forward(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<2> {
+        let norm_labels = labels.clone().filter(|_| !self.class_norms.is_empty());
         let mut x = self.project_block(z, labels);
         for (i, up) in self.ups.iter().enumerate() {
             x = up.forward(x);
             x = match self.norms.get(i) {
-                Some(norm) => batch_norm_relu(norm, x),
+                Some(norm) => self.norm_relu(i + 1, norm, x, norm_labels.as_ref()),
                 None => tanh(x),
             };
         }
@@ -102,6 +124,7 @@ impl ImageGenerator {
     /// Projection, batch norm and ReLU: [B, start_channels, start, start].
     fn project_block(&self, z: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<4> {
         let [b, _] = z.dims();
+        let norm_labels = labels.clone().filter(|_| !self.class_norms.is_empty());
         let input = match (&self.class_embedding, labels) {
             (Some(embedding), Some(labels)) => {
                 let e = embedding.forward(labels.unsqueeze_dim(1));
@@ -118,7 +141,29 @@ impl ImageGenerator {
         };
         let (s, c0) = (self.start, self.start_channels);
         let x = self.project.forward(input).reshape([b, c0, s, s]);
-        batch_norm_relu(&self.project_norm, x)
+        self.norm_relu(0, &self.project_norm, x, norm_labels.as_ref())
+    }
+
+    /// ReLU after the batch norm `norm` (the `index`th, `project_norm` being 0): with the
+    /// class's scale and shift where the model has conditional batch norm, else its own.
+    fn norm_relu(
+        &self,
+        index: usize,
+        norm: &BatchNorm,
+        x: Tensor<4>,
+        labels: Option<&Tensor<1, Int>>,
+    ) -> Tensor<4> {
+        let Some(offsets) = self.class_norms.get(index) else {
+            return batch_norm_relu(norm, x);
+        };
+        let labels = labels.expect("a generator with conditional batch norm needs class labels");
+        let [b, c, _, _] = x.dims();
+        let offsets = offsets
+            .forward(labels.clone().unsqueeze_dim(1))
+            .reshape([b, 2 * c]);
+        let gamma = norm.gamma.val().unsqueeze_dim::<2>(0) + offsets.clone().slice([0..b, 0..c]);
+        let beta = norm.beta.val().unsqueeze_dim::<2>(0) + offsets.slice([0..b, c..2 * c]);
+        class_batch_norm_relu(norm, x, gamma, beta)
     }
 }
 

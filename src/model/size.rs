@@ -93,7 +93,16 @@ impl ModelSize {
         let mut g = e.mul(classes, embed_dim)?;
         let projected = c.mul(start_area, widest)?;
         g = c.add(g, linear(&c, e.add(latent, extra_inputs)?, projected)?)?;
+        // Conditional batch norm: per class, a scale and a shift offset per channel.
+        let class_norm = |channels: u64| -> Result<u64> {
+            if config.class_norm {
+                c.mul(c.mul(classes, channels)?, 2)
+            } else {
+                Ok(0)
+            }
+        };
         g = c.add(g, batch_norm(&c, widest)?)?;
+        g = c.add(g, class_norm(widest)?)?;
         let mut largest = projected;
         let mut ch = widest;
         let mut side = start;
@@ -103,6 +112,7 @@ impl ModelSize {
             g = c.add(g, conv4(&c, ch, out)?)?;
             if !last {
                 g = c.add(g, batch_norm(&c, out)?)?;
+                g = c.add(g, class_norm(out)?)?;
             }
             side *= 2;
             largest = largest.max(c.mul(side * side, out.max(ch))?);

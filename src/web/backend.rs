@@ -85,8 +85,9 @@ impl Backend {
     }
 
     /// The same as a code the page can branch on: chosen, gpu_adapter, no_webgpu, no_adapter,
-    /// software or open_failed; in the Generate view's "auto", measuring, measured_gpu,
-    /// measured_cpu, warmup_slow or trial_failed (`trial`). None for a backend opened directly.
+    /// software or open_failed; where "auto" measures (`trial`, both views), measuring,
+    /// measured_gpu, measured_cpu, warmup_slow or trial_failed. None for a backend opened
+    /// directly.
     #[wasm_bindgen(getter, js_name = reasonCode)]
     pub fn reason_code(&self) -> Option<String> {
         self.why.as_ref().map(|(why, _)| why.code().into())

@@ -6,9 +6,10 @@
 //!   fallback where the GPU is blocklisted, and headless Chromium): there the CPU backend in
 //!   the same page is many times faster for both views (docs/performance.md).
 //!
-//! The Train view follows this rule; the Generate view's "auto" starts on the CPU and then
-//! measures (`trial`, `crate::trial`), using the adapter's facts only to know that WebGPU is
-//! there to measure.
+//! Both views' "auto" measures (`trial`, `crate::trial`): the Generate view starts on the CPU
+//! and times both in the background; the Train view times a few steps on each before a run
+//! starts, trying this rule's pick first. The adapter's facts say only that WebGPU is there to
+//! measure, and what to try first.
 //!
 //! The chosen backend carries a one-line `reason`, which the page shows beside its name.
 
@@ -166,6 +167,19 @@ impl BackendPlan {
     pub fn software(&self) -> bool {
         self.software
     }
+
+    /// The adapter's name ("" without one): part of the Train view's trial key.
+    #[wasm_bindgen(getter)]
+    pub fn adapter(&self) -> String {
+        self.adapter.clone()
+    }
+
+    /// Whether there is a WebGPU adapter to measure against the CPU (a real one, or a software
+    /// one that "auto" does not pick by name).
+    #[wasm_bindgen(getter)]
+    pub fn measure(&self) -> bool {
+        self.gpu || self.why == Why::Software
+    }
 }
 
 /// The policy above for `choice` ("auto", "webgpu" or "cpu"). Errors (kind "backend" or
@@ -188,7 +202,10 @@ pub async fn plan_backend(choice: &str) -> Result<BackendPlan, JsValue> {
                 Err(why) => return Err(js_error("backend", why.sentence())),
             };
             if facts.software && choice == "auto" {
-                return Ok(cpu(Why::Software, true));
+                return Ok(BackendPlan {
+                    adapter: facts.name,
+                    ..cpu(Why::Software, true)
+                });
             }
             Ok(BackendPlan {
                 gpu: true,

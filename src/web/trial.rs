@@ -1,8 +1,9 @@
-//! The Generate view's "auto" by measurement (`crate::trial` holds the rule) as JavaScript
-//! functions: what to time (`trialRule`), whether this browser can measure at all
-//! (`planGenerate`), the key a verdict is stored under (`trialKey`), the verdict from the
-//! reported times (`decideTrial`) and a stored one read back (`rememberedTrial`). The page
-//! times, stores and shows; it decides nothing.
+//! "auto" by measurement (`crate::trial` holds the rule) as JavaScript functions: what to time
+//! (`trialRule`), whether this browser can measure at all (`planGenerate`; the Train view asks
+//! `planBackend`), the key a verdict is stored under (`trialKey`, `trainTrialKey`), the verdict
+//! from the reported times (`decideTrial`, `decideTrainTrial`) and a stored one read back
+//! (`rememberedTrial`, `rememberedTrainTrial`). The page times, stores and shows; it decides
+//! nothing.
 
 use wasm_bindgen::prelude::*;
 
@@ -13,7 +14,8 @@ use super::policy::{Why, adapter_facts};
 use crate::trial::{self, Outcome, Verdict};
 
 /// What the page times: `samples` per run, `cpuRuns` on the CPU, one warm-up then `gpuRuns`
-/// on WebGPU, and how long the warm-up may take (`warmupLimitMs`) before it is given up.
+/// on WebGPU, and how long the warm-up may take (`warmupLimitMs`) before it is given up; the
+/// Train view, `trainRuns` runs of `trainSteps` steps on each after one warm-up step.
 #[wasm_bindgen]
 pub struct TrialRule;
 
@@ -34,6 +36,14 @@ impl TrialRule {
     #[wasm_bindgen(getter, js_name = warmupLimitMs)]
     pub fn warmup_limit_ms(&self) -> f64 {
         trial::WARMUP_LIMIT_MS
+    }
+    #[wasm_bindgen(getter, js_name = trainSteps)]
+    pub fn train_steps(&self) -> usize {
+        trial::TRAIN_STEPS
+    }
+    #[wasm_bindgen(getter, js_name = trainRuns)]
+    pub fn train_runs(&self) -> usize {
+        trial::TRAIN_RUNS
     }
 }
 
@@ -123,10 +133,22 @@ impl TrialVerdict {
         self.0.remembered
     }
 
-    /// What to store under `trialKey` (opaque to the page).
+    /// What to store under `trialKey` or `trainTrialKey` (opaque to the page).
     #[wasm_bindgen(getter)]
     pub fn record(&self) -> String {
         self.0.to_record()
+    }
+
+    /// Training steps per second on the CPU (a Train view verdict; undefined for a grid's).
+    #[wasm_bindgen(getter, js_name = cpuRate)]
+    pub fn cpu_rate(&self) -> Option<f64> {
+        self.0.cpu_rate()
+    }
+
+    /// Training steps per second on WebGPU (undefined where its first step was given up).
+    #[wasm_bindgen(getter, js_name = gpuRate)]
+    pub fn gpu_rate(&self) -> Option<f64> {
+        self.0.gpu_rate()
     }
 }
 
@@ -163,6 +185,47 @@ pub fn decide_trial(
 #[wasm_bindgen(js_name = rememberedTrial)]
 pub fn remembered_trial(record: Option<String>, now_ms: f64) -> Option<TrialVerdict> {
     trial::remembered(record.as_deref(), now_ms).map(TrialVerdict)
+}
+
+/// Where this browser keeps the Train view's verdict for the run `spec` (JSON, as for
+/// `WebTrainer`) on `adapter` with the CPU on `cpuThreads` threads (see
+/// `trial::training_key`). A spec the trainer would refuse: an error of kind "bad_input".
+#[wasm_bindgen(js_name = trainTrialKey)]
+pub fn train_trial_key(adapter: &str, spec: &str, cpu_threads: u32) -> Result<String, JsValue> {
+    let spec = super::page_spec(spec)?;
+    Ok(trial::training_key(
+        trial::MODULE_VERSION,
+        adapter,
+        &spec,
+        cpu_threads,
+    )?)
+}
+
+/// The Train view's verdict from its timings: ms per run of `trialRule().trainSteps` steps
+/// (`gpuMs` empty where WebGPU's first step, `warmupMs` long, was given up), the CPU on
+/// `cpuThreads` threads. Its sentence gives both rates in steps per second. Bad times: an
+/// error of kind "bad_input".
+#[wasm_bindgen(js_name = decideTrainTrial)]
+pub fn decide_train_trial(
+    cpu_ms: Vec<f64>,
+    gpu_ms: Vec<f64>,
+    warmup_ms: f64,
+    cpu_threads: u32,
+    now_ms: f64,
+) -> Result<TrialVerdict, JsValue> {
+    Ok(TrialVerdict(trial::decide_training(
+        &cpu_ms,
+        &gpu_ms,
+        warmup_ms,
+        cpu_threads,
+        now_ms,
+    )?))
+}
+
+/// The Train view's verdict stored under its key, if it still holds.
+#[wasm_bindgen(js_name = rememberedTrainTrial)]
+pub fn remembered_train_trial(record: Option<String>, now_ms: f64) -> Option<TrialVerdict> {
+    trial::remembered_training(record.as_deref(), now_ms).map(TrialVerdict)
 }
 
 #[wasm_bindgen]

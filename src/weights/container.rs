@@ -35,6 +35,9 @@ pub struct Manifest {
     pub kind: FileKind,
     /// webgan's version that wrote the file.
     pub crate_version: String,
+    /// Settings added since a file was written read as that file's model was built (see
+    /// `model::config`).
+    #[serde(deserialize_with = "crate::model::config::deserialize_any_version")]
     pub arch: ArchConfig,
     /// The data set the model was trained on.
     pub dataset: String,

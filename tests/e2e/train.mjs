@@ -86,20 +86,38 @@ async function openTrainView(server, webgpu) {
   return { browser, page };
 }
 
-/// "auto" trains on the CPU where the adapter is software (SwiftShader, as here): the WebGPU
-/// group asks for WebGPU explicitly.
+// The Backend menu forces WebGPU, whatever "auto" measured.
 async function chooseWebGpu(page) {
-  assert.match(
-    await page.textContent('#train-backend summary'),
-    /^CPU \((one thread|\d+ threads)\) — WebGPU here is a slow software emulation/,
-  );
-  assert.match(await page.textContent('#train-backend'), /software emulation \(SwiftShader\)/);
   await page.selectOption('#train-backend-choice', 'webgpu');
   await page.waitForFunction(
     () => /^WebGPU/.test(document.querySelector('#train-backend summary')?.textContent || ''),
     null,
     { timeout: SLOW },
   );
+}
+
+// Starts a ring run under "auto" and waits until it trains: the backend trial (www/train-trial.js)
+// runs first, and its state and count are on <body> (data-train-trial, data-train-trials).
+async function startAutoRing(page) {
+  await page.selectOption('#train-backend-choice', 'auto');
+  await page.selectOption('#train-dataset', 'ring');
+  await page.click('#train-start');
+  await page.waitForFunction(
+    () =>
+      ['measured', 'remembered', 'failed'].includes(document.body.dataset.trainTrial) &&
+      window.webganTrain.state === 'running',
+    null,
+    { timeout: SLOW },
+  );
+  await waitForSteps(page, 2);
+  const trial = await page.evaluate(() => ({
+    state: document.body.dataset.trainTrial,
+    trials: Number(document.body.dataset.trainTrials),
+    backend: window.webganTrain.backend,
+  }));
+  await page.click('#train-reset');
+  await page.waitForFunction(() => window.webganTrain.state === 'idle');
+  return trial;
 }
 
 const steps = (page) =>
@@ -226,9 +244,66 @@ function idxFromDigitsAsset(n) {
 
 async function webgpuChecks(server) {
   const { browser, page } = await openTrainView(server, true);
-  await check('"auto" trains on the CPU when the WebGPU adapter is software, and says why', () =>
-    chooseWebGpu(page),
+  await check(
+    '"auto" times a few steps on both backends and trains on the CPU because it measured it faster, showing both rates',
+    async () => {
+      // Before a run, the adapter-name rule's prior: the software adapter, so the CPU first.
+      assert.match(
+        await page.textContent('#train-backend summary'),
+        /^CPU \((one thread|\d+ threads)\) — WebGPU here is a slow software emulation/,
+      );
+      const { state, trials, backend } = await startAutoRing(page);
+      assert.equal(state, 'measured', 'the trial ran (not failed, not remembered)');
+      assert.equal(trials, 1);
+      assert.equal(backend.reasonCode, 'measured_cpu', backend.reason);
+      assert.equal(backend.isGpu, false);
+      assert.ok(
+        backend.rates.cpu > backend.rates.gpu,
+        `kept because measured faster: ${JSON.stringify(backend.rates)}`,
+      );
+      const summary = await page.textContent('#train-backend summary');
+      console.log(`  # ${summary}`); // the figures, for docs/performance.md
+      assert.match(
+        summary,
+        /^CPU \((one thread|\d+ threads)\): [\d.,]+ steps\/s, WebGPU [\d.,]+ steps\/s — training on the CPU$/,
+      );
+      assert.match(
+        await page.textContent('#train-backend'),
+        /Chosen by timing a few training steps of these settings on WebGPU and on the CPU/,
+      );
+    },
   );
+  await check('the same settings again reuse the verdict: nothing is measured', async () => {
+    const { state, trials, backend } = await startAutoRing(page);
+    assert.equal(state, 'remembered');
+    assert.equal(trials, 1, 'no second measurement');
+    assert.equal(backend.reasonCode, 'measured_cpu');
+    assert.match(
+      await page.textContent('#train-backend summary'),
+      /steps\/s — training on the CPU \(measured on an earlier visit\)$/,
+    );
+  });
+  await check(
+    'a new thread count moves a measured run to a new worker, still on the CPU as measured',
+    async () => {
+      await page.click('#train-step');
+      await waitForSteps(page, 1);
+      await page.waitForFunction(() => window.webganTrain.state === 'paused');
+      await page.selectOption('#train-threads', '1');
+      await page.waitForFunction(
+        () => /^moved to 1 CPU thread/.test(document.getElementById('train-status').textContent),
+        null,
+        { timeout: SLOW },
+      );
+      const backend = await page.evaluate(() => window.webganTrain.backend);
+      assert.equal(backend.reasonCode, 'measured_cpu', backend.reason);
+      assert.equal(backend.isGpu, false);
+      assert.equal(await steps(page), 1, 'the moved run kept its step');
+      await page.click('#train-reset');
+      await page.waitForFunction(() => window.webganTrain.state === 'idle');
+    },
+  );
+  await check('the Backend menu still forces WebGPU', () => chooseWebGpu(page));
   await check('the Train view opens WebGPU in its worker and names it', async () => {
     assert.match(await page.textContent('#train-backend summary'), /^WebGPU/);
     assert.equal(await trainState(page), 'idle');
@@ -407,6 +482,8 @@ async function cpuChecks(server) {
         }
       }
       rmSync(dir, { recursive: true, force: true });
+      // "auto" without a WebGPU adapter has nothing to measure: the CPU, no trial.
+      assert.equal(await p.evaluate(() => document.body.dataset.trainTrial), 'none');
       await p.click('#train-reset');
     },
   );
@@ -619,7 +696,7 @@ async function cpuChecks(server) {
     },
   );
   await check(
-    'MNIST IDX files (images gzipped, labels plain) train as a conditional data set, here with spectral norm',
+    'MNIST IDX files (images gzipped, labels plain) train as a conditional data set, here with spectral norm and class batch norm',
     async () => {
       const { images, labels } = idxFromDigitsAsset(64);
       await p.click('#train-reset');
@@ -634,6 +711,7 @@ async function cpuChecks(server) {
       ]);
       await p.fill('#train-batch', '16');
       await p.check('#train-spectral');
+      await p.check('#train-class-norm');
       await p.click('#train-step');
       await waitForSteps(p, 1, 2);
       assert.match(
@@ -642,7 +720,9 @@ async function cpuChecks(server) {
       );
       assert.match(await p.textContent('#train-effective'), /n_classes 10/);
       assert.match(await p.textContent('#train-effective'), /spectral_norm true/);
+      assert.match(await p.textContent('#train-effective'), /class_norm true/);
       await p.uncheck('#train-spectral');
+      await p.uncheck('#train-class-norm');
     },
   );
   await check(

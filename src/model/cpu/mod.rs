@@ -1,12 +1,13 @@
 //! Hand-written forward and backward passes for the CPU backend (`flex`) when training (under
 //! autodiff), where burn's own are slow for our model: the DCGAN's convolutions (`conv`),
-//! LeakyReLU (`activation`) and the generator's batch norm with its ReLU (`norm`).
+//! LeakyReLU (`activation`) and the generator's batch norm with its ReLU (`norm`), plain or
+//! conditional.
 //!
-//! The model calls [`down_conv`], [`up_conv`], [`leaky_relu`] and [`batch_norm_relu`] first;
-//! they answer `None` for any other backend (WebGPU, ndarray) and for flex without autodiff
-//! (generation, where burn's kernels serve), and the model then uses burn's operation. Measured with
-//! `webgan bench` and `cargo run --release --example profile_step` (docs/performance.md).
-//! Each pass is checked against burn's in the tests.
+//! The model calls [`down_conv`], [`up_conv`], [`leaky_relu`], [`batch_norm_relu`] and
+//! [`class_batch_norm_relu`] first; they answer `None` for any other backend (WebGPU, ndarray)
+//! and for flex without autodiff (generation, where burn's kernels serve), and the model then
+//! uses burn's operation. Measured with `webgan bench` and `cargo run --release --example
+//! profile_step` (docs/performance.md). Each pass is checked against burn's in the tests.
 
 mod activation;
 mod conv;
@@ -14,7 +15,7 @@ mod norm;
 
 pub use activation::leaky_relu;
 pub use conv::{down_conv, up_conv};
-pub use norm::batch_norm_relu;
+pub use norm::{batch_norm_relu, class_batch_norm_relu};
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::tensor::FloatTensor;

@@ -18,9 +18,10 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::nn::BatchNorm;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use super::{CpuAutodiff, for_each_chunk, on_cpu_autodiff};
+use crate::model::move_running_statistics;
 
 /// relu(bn(x)) for `x` [B, C, H, W] with the batch's statistics, updating `bn`'s running
 /// statistics as burn's `BatchNorm::forward` does in training; `None` where burn's path
@@ -75,17 +76,91 @@ pub fn batch_norm_relu(bn: &BatchNorm, x: &Tensor<4>) -> Option<Tensor<4>> {
         OpsKind::UnTracked(prep) => prep.finish(output),
     };
 
-    // The running statistics, exactly as burn's BatchNorm moves them.
-    let device = x.device();
-    let m = bn.momentum;
-    let moved = |running: Tensor<1>, batch_value: Vec<f32>| {
-        let batch_value = Tensor::<1>::from_data(TensorData::new(batch_value, [channels]), &device);
-        (running.to_device(&device).mul_scalar(1.0 - m) + batch_value.mul_scalar(m)).detach()
+    move_running(bn, &x.device(), mean, var);
+    Some(Tensor::from_primitive::<CpuAutodiff>(output))
+}
+
+/// The running statistics, exactly as burn's BatchNorm moves them.
+fn move_running(bn: &BatchNorm, device: &Device, mean: Vec<f32>, var: Vec<f32>) {
+    let channels = mean.len();
+    let tensor = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [channels]), device);
+    move_running_statistics(bn, tensor(mean), tensor(var));
+}
+
+/// relu(x̂ γ[b] + β[b]) for `x` [B, C, H, W] with a scale and a shift per sample and channel
+/// (`gamma`, `beta`: [B, C]; the generator's conditional batch norm), x̂ normalised with the
+/// batch's statistics, which move `bn`'s running statistics as [`batch_norm_relu`] does;
+/// `None` where burn's path serves. Backward, with g = dy where y > 0 and per sample b and
+/// channel c: dβ[b] = Σ g, dγ[b] = Σ g x̂ over the plane, then per channel
+/// S₁ = Σ_b γ[b] dβ[b], S₂ = Σ_b γ[b] dγ[b] and dx = inv (γ[b] g − S₁/N − x̂ S₂/N) (the
+/// plain layer's formula when γ is the same for every sample).
+pub fn class_batch_norm_relu(
+    bn: &BatchNorm,
+    x: &Tensor<4>,
+    gamma: &Tensor<2>,
+    beta: &Tensor<2>,
+) -> Option<Tensor<4>> {
+    if !bn.training.is_enabled() {
+        return None;
+    }
+    let [x_ad] = on_cpu_autodiff([x])?;
+    let [gamma_ad, beta_ad] = on_cpu_autodiff([gamma, beta])?;
+    let xs = x_ad.primitive().to_contiguous();
+    let [batch, channels, h, w] = dims(&xs);
+    let plane = h * w;
+    let gamma_v = floats(gamma_ad.primitive());
+    let beta_v = floats(beta_ad.primitive());
+    if gamma_v.len() != batch * channels || beta_v.len() != batch * channels {
+        return None;
+    }
+    let (mean, var) = channel_stats(xs.storage(), batch, channels, plane);
+    let inv: Vec<f32> = var
+        .iter()
+        .map(|&v| 1.0 / (v + bn.epsilon as f32).sqrt())
+        .collect();
+    // Per sample: y = max(0, x scale + shift), as in the plain layer.
+    let mut scale = vec![0f32; batch * channels];
+    let mut shift = vec![0f32; batch * channels];
+    for b in 0..batch {
+        let row = b * channels..(b + 1) * channels;
+        let (sc, sh) = scale_shift(&gamma_v[row.clone()], &beta_v[row.clone()], &mean, &inv);
+        scale[row.clone()].copy_from_slice(&sc);
+        shift[row].copy_from_slice(&sh);
+    }
+
+    let src: &[f32] = xs.storage();
+    let mut y = vec![0f32; src.len()];
+    for_each_chunk(&mut y, channels * plane, |b, y| {
+        let x = &src[b * channels * plane..][..channels * plane];
+        for c in 0..channels {
+            let (s, t) = (scale[b * channels + c], shift[b * channels + c]);
+            let (x, y) = (&x[c * plane..][..plane], &mut y[c * plane..][..plane]);
+            for (y, &x) in y.iter_mut().zip(x) {
+                *y = (x * s + t).max(0.0);
+            }
+        }
+    });
+    let output = FlexTensor::from_data(TensorData::new(y, [batch, channels, h, w]));
+    let output = match ClassNormReluBackward
+        .prepare::<NoCheckpointing>([x_ad.node(), gamma_ad.node(), beta_ad.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(mut prep) => {
+            let x_state = prep.checkpoint(&x_ad);
+            let state = ClassNormState {
+                x: x_state,
+                mean: mean.clone(),
+                inv,
+                gamma: gamma_v,
+                scale,
+                shift,
+            };
+            prep.finish(state, output)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(output),
     };
-    bn.running_mean
-        .update(moved(bn.running_mean.value_sync(), mean));
-    bn.running_var
-        .update(moved(bn.running_var.value_sync(), var));
+    move_running(bn, &x.device(), mean, var);
     Some(Tensor::from_primitive::<CpuAutodiff>(output))
 }
 
@@ -247,11 +322,112 @@ impl Backward<Flex, 3> for NormReluBackward {
     }
 }
 
+/// What the conditional layer's backward pass needs: x (checkpointed), the per-channel
+/// statistics and the per-sample γ, scale and shift ([B, C], row-major).
+#[derive(Clone, Debug)]
+struct ClassNormState {
+    x: NodeId,
+    mean: Vec<f32>,
+    inv: Vec<f32>,
+    gamma: Vec<f32>,
+    scale: Vec<f32>,
+    shift: Vec<f32>,
+}
+
+#[derive(Debug)]
+struct ClassNormReluBackward;
+
+impl Backward<Flex, 3> for ClassNormReluBackward {
+    type State = ClassNormState;
+
+    fn backward(
+        self,
+        ops: Ops<ClassNormState, 3>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x, node_gamma, node_beta] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node).to_contiguous();
+        let s = ops.state;
+        let x = checkpointer
+            .retrieve_node_output::<FlexTensor>(s.x)
+            .to_contiguous();
+        let [batch, channels, h, w] = dims(&x);
+        let plane = h * w;
+        let (x, dy): (&[f32], &[f32]) = (x.storage(), dy.storage());
+        // Per sample and channel, [dβ, dγ] with dγ = Σ g x̂ = inv (Σ g x − μ Σ g); parallel
+        // over the batch.
+        let mut sums = vec![0f32; batch * 2 * channels];
+        for_each_chunk(&mut sums, 2 * channels, |b, out| {
+            for c in 0..channels {
+                let (sc, sh) = (s.scale[b * channels + c], s.shift[b * channels + c]);
+                let start = (b * channels + c) * plane;
+                let (x, dy) = (&x[start..][..plane], &dy[start..][..plane]);
+                let [g, gx] = lane_sums(x, dy, |x, dy| {
+                    let g = if x * sc + sh > 0.0 { dy } else { 0.0 };
+                    [g, g * x]
+                });
+                out[2 * c] = g as f32;
+                out[2 * c + 1] = ((gx - s.mean[c] as f64 * g) * s.inv[c] as f64) as f32;
+            }
+        });
+        let dbeta: Vec<f32> = sums.iter().step_by(2).copied().collect();
+        let dgamma: Vec<f32> = sums.iter().skip(1).step_by(2).copied().collect();
+        if let Some(node) = node_x {
+            // S₁ = Σ_b γ dβ and S₂ = Σ_b γ dγ per channel; then dx = k g + u (x − μ) + v per
+            // sample and channel, k = γ inv (the forward's scale).
+            let (mut s1, mut s2) = (vec![0f64; channels], vec![0f64; channels]);
+            for b in 0..batch {
+                for c in 0..channels {
+                    let (i, g) = (b * channels + c, s.gamma[b * channels + c] as f64);
+                    s1[c] += g * dbeta[i] as f64;
+                    s2[c] += g * dgamma[i] as f64;
+                }
+            }
+            let n = (batch * plane) as f64;
+            let u: Vec<f32> = (0..channels)
+                .map(|c| (-(s.inv[c] as f64).powi(2) * s2[c] / n) as f32)
+                .collect();
+            let v: Vec<f32> = (0..channels)
+                .map(|c| (-(s.inv[c] as f64) * s1[c] / n) as f32)
+                .collect();
+            let mut dx = vec![0f32; x.len()];
+            for_each_chunk(&mut dx, channels * plane, |b, dx| {
+                for c in 0..channels {
+                    let (k, sh) = (s.scale[b * channels + c], s.shift[b * channels + c]);
+                    let (u, v, m) = (u[c], v[c], s.mean[c]);
+                    let start = (b * channels + c) * plane;
+                    let (x, dy) = (&x[start..][..plane], &dy[start..][..plane]);
+                    for ((d, &x), &dy) in dx[c * plane..][..plane].iter_mut().zip(x).zip(dy) {
+                        let g = if x * k + sh > 0.0 { dy } else { 0.0 };
+                        *d = k * g + u * (x - m) + v;
+                    }
+                }
+            });
+            let shape = [batch, channels, h, w];
+            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, shape)));
+        }
+        if let Some(node) = node_gamma {
+            grads.register::<Flex>(
+                node.id,
+                FlexTensor::from_data(TensorData::new(dgamma, [batch, channels])),
+            );
+        }
+        if let Some(node) = node_beta {
+            grads.register::<Flex>(
+                node.id,
+                FlexTensor::from_data(TensorData::new(dbeta, [batch, channels])),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use burn::module::Module;
     use burn::nn::BatchNormConfig;
     use burn::tensor::activation::relu;
+    use burn::tensor::module::batch_norm_train;
     use burn::tensor::{Device, Distribution, Tensor, Tolerance};
 
     use super::super::agreement::{same_grad, same_values};
@@ -302,6 +478,56 @@ mod tests {
     }
 
     #[test]
+    fn the_conditional_layer_matches_burn_forward_backward_and_running_statistics() {
+        let dev = Device::flex().autodiff();
+        for shape in [[5, 3, 7, 7], [2, 16, 14, 6], [1, 2, 1, 1]] {
+            let [b, c, _, _] = shape;
+            let x = Tensor::<4>::random(shape, Distribution::Normal(0.5, 2.), &dev).require_grad();
+            // A scale and a shift per sample, so that the ReLU cuts in different places.
+            let gamma =
+                Tensor::<2>::random([b, c], Distribution::Uniform(0.5, 1.5), &dev).require_grad();
+            let beta =
+                Tensor::<2>::random([b, c], Distribution::Uniform(-0.5, 0.5), &dev).require_grad();
+            let (ours_bn, theirs_bn) = (
+                BatchNormConfig::new(c).init(&dev),
+                BatchNormConfig::new(c).init(&dev),
+            );
+            let ours = super::class_batch_norm_relu(&ours_bn, &x, &gamma, &beta)
+                .expect("flex under autodiff");
+            let normalised = batch_norm_train(
+                x.clone(),
+                Tensor::ones([c], &dev),
+                Tensor::zeros([c], &dev),
+                theirs_bn.epsilon,
+            )
+            .output;
+            let theirs = relu(
+                normalised * gamma.clone().reshape([b, c, 1, 1])
+                    + beta.clone().reshape([b, c, 1, 1]),
+            );
+            let grads = same_values(&ours, &theirs);
+            same_grad(&x, &grads);
+            same_grad(&gamma, &grads);
+            same_grad(&beta, &grads);
+            // The running statistics move as burn's layer moves them on the same batch.
+            let _ = theirs_bn.forward(x.clone().detach());
+            for (a, b) in [
+                (
+                    ours_bn.running_mean.value_sync(),
+                    theirs_bn.running_mean.value_sync(),
+                ),
+                (
+                    ours_bn.running_var.value_sync(),
+                    theirs_bn.running_var.value_sync(),
+                ),
+            ] {
+                a.into_data()
+                    .assert_approx_eq::<f32>(&b.into_data(), Tolerance::rel_abs(1e-5, 1e-6));
+            }
+        }
+    }
+
+    #[test]
     fn a_frozen_layer_or_plain_flex_takes_burns_path() {
         let x = Tensor::<4>::zeros([2, 3, 2, 2], &Device::flex());
         let bn = BatchNormConfig::new(3).init(&Device::flex());
@@ -312,5 +538,11 @@ mod tests {
         let x = Tensor::<4>::zeros([2, 3, 2, 2], &dev);
         assert!(super::batch_norm_relu(&inference, &x).is_none());
         assert!(super::batch_norm_relu(&BatchNormConfig::new(3).init(&dev), &x).is_some());
+        let affine = Tensor::<2>::ones([2, 3], &dev);
+        assert!(super::class_batch_norm_relu(&inference, &x, &affine, &affine).is_none());
+        let plain = Tensor::<4>::zeros([2, 3, 2, 2], &Device::flex());
+        let plain_affine = Tensor::<2>::ones([2, 3], &Device::flex());
+        let bn = BatchNormConfig::new(3).init(&Device::flex());
+        assert!(super::class_batch_norm_relu(&bn, &plain, &plain_affine, &plain_affine).is_none());
     }
 }
