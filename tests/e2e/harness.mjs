@@ -81,6 +81,20 @@ export async function waitForGenerations(page, count, timeout = 10 * 60 * 1000) 
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout });
 }
 
+/// The benchmarks' start: opens the page, lets the Generate view draw its first grid (so that it
+/// does not share the CPU), opens the Train view with the backend "auto" chose, picks digits and
+/// presses start. Resolves with that backend (window.webganTrain.backend).
+export async function startDigitsTraining(page, url) {
+  await page.goto(url + 'index.html');
+  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1);
+  await page.click('#tab-train');
+  await page.waitForFunction(() => window.webganTrain && window.webganTrain.backend);
+  const backend = await page.evaluate(() => window.webganTrain.backend);
+  await page.selectOption('#train-dataset', 'digits');
+  await page.click('#train-start');
+  return backend;
+}
+
 /// For page.addInitScript: wraps the WebGPU API before the page's scripts run, so that every
 /// compute dispatch, queue submit, upload (writeBuffer), read-back (mapAsync) and buffer
 /// created bumps a counter in window.gpuWork (the GPU-work benchmark and its test). liveBytes

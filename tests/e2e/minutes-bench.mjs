@@ -10,7 +10,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { serve } from './serve.mjs';
-import { launch, newPage } from './harness.mjs';
+import { launch, newPage, startDigitsTraining } from './harness.mjs';
 
 const MARKS = (process.env.BENCH_MINUTES || '3,10').split(',').map(Number);
 const OUT = process.env.BENCH_OUT || 'test-results';
@@ -20,13 +20,8 @@ const browser = await launch(chromium);
 const server = await serve('dist');
 try {
   const page = await newPage(browser);
-  await page.goto(server.url + 'index.html');
-  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1);
-  await page.click('#tab-train');
-  await page.waitForFunction(() => window.webganTrain && window.webganTrain.backend);
+  await startDigitsTraining(page, server.url);
   const backend = await page.textContent('#train-backend summary');
-  await page.selectOption('#train-dataset', 'digits');
-  await page.click('#train-start');
   await page.waitForFunction(() => window.webganTrain.stats && window.webganTrain.stats.step >= 1);
   const t0 = Date.now();
   console.log(`backend: ${backend}`);

@@ -9,7 +9,7 @@
 //   BENCH_STEPS=600    steps the bare worker times (one call, as the module's benchmark does)
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
-import { launch, newPage, runCpuWorker } from './harness.mjs';
+import { launch, newPage, runCpuWorker, startDigitsTraining } from './harness.mjs';
 
 const env = (name, fallback) => Number(process.env[name] || fallback);
 const SECONDS = env('BENCH_SECONDS', 40);
@@ -20,14 +20,8 @@ const browser = await launch(chromium);
 const server = await serve('dist');
 try {
   const page = await newPage(browser);
-  await page.goto(server.url + 'index.html');
-  await page.waitForFunction(() => Number(document.body.dataset.generations || 0) >= 1);
-  await page.click('#tab-train');
-  await page.waitForFunction(() => window.webganTrain && window.webganTrain.backend);
-  const backend = await page.evaluate(() => window.webganTrain.backend);
+  const backend = await startDigitsTraining(page, server.url);
   const threads = backend.threads ? backend.threads.count : 1;
-  await page.selectOption('#train-dataset', 'digits');
-  await page.click('#train-start');
   await page.waitForFunction(
     (n) => window.webganTrain.stats && window.webganTrain.stats.step >= n,
     WARMUP,

@@ -1,14 +1,18 @@
-//! The generator's batch norm and the ReLU after it as one pass forward and one backward.
-//! burn's default composes batch norm in training from reductions over transposed copies and a
-//! dozen elementwise passes, and the ReLU after it is another two: this forward is several
-//! times faster than burn's for the digits generator (`webgan bench`); forward and backward
-//! together are about even (the backward is bound by reading x and dy). The forward also runs
-//! in every D step.
+//! The generator's batch norm and the ReLU after it as one pass forward and one backward, for
+//! the plain layer (a scale and a shift per channel) and the conditional one (per sample and
+//! channel, from the class). burn's default composes batch norm in training from reductions
+//! over transposed copies and a dozen elementwise passes, and the ReLU after it is another two:
+//! this forward is several times faster than burn's for the digits generator (`webgan bench`);
+//! forward and backward together are about even (the backward is bound by reading x and dy).
+//! The forward also runs in every D step.
 //!
 //! Per channel c over its N = B x H x W values: mean μ, biased variance σ², inv = 1/√(σ² + ε),
-//! x̂ = (x − μ) inv, y = max(0, γ x̂ + β). Backward, with g = dy where y > 0 (else 0):
-//! dβ = Σ g, dγ = Σ g x̂, dx = γ inv (g − dβ/N − x̂ dγ/N). The running statistics move as in
-//! burn's `BatchNorm` (momentum towards the batch's mean and biased variance).
+//! x̂ = (x − μ) inv, y = max(0, γ[b] x̂ + β[b]) (γ and β the same for every sample b in the
+//! plain layer). Backward, with g = dy where y > 0 (else 0), per sample b and channel c:
+//! dβ[b] = Σ g, dγ[b] = Σ g x̂ over the plane; per channel S₁ = Σ_b γ[b] dβ[b],
+//! S₂ = Σ_b γ[b] dγ[b], and dx = inv (γ[b] g − S₁/N − x̂ S₂/N). The plain layer's dβ and dγ
+//! are the sums over b. The running statistics move as in burn's `BatchNorm` (momentum
+//! towards the batch's mean and biased variance).
 
 use burn::backend::Flex;
 use burn::backend::autodiff::NodeId;
@@ -18,7 +22,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::nn::BatchNorm;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 
 use super::{CpuAutodiff, for_each_chunk, on_cpu_autodiff};
 use crate::model::move_running_statistics;
@@ -27,78 +31,28 @@ use crate::model::move_running_statistics;
 /// statistics as burn's `BatchNorm::forward` does in training; `None` where burn's path
 /// serves: another backend, no autodiff, or a layer in inference mode (`Module::valid`).
 pub fn batch_norm_relu(bn: &BatchNorm, x: &Tensor<4>) -> Option<Tensor<4>> {
-    if !bn.training.is_enabled() {
-        return None;
-    }
-    let [x_ad] = on_cpu_autodiff([x])?;
-    let [gamma, beta] = on_cpu_autodiff([&bn.gamma.val(), &bn.beta.val()])?;
-    let xs = x_ad.primitive().to_contiguous();
-    let [batch, channels, h, w] = dims(&xs);
-    let plane = h * w;
-    let gamma_v = floats(gamma.primitive());
-    let beta_v = floats(beta.primitive());
-    let (mean, var) = channel_stats(xs.storage(), batch, channels, plane);
-    let inv: Vec<f32> = var
-        .iter()
-        .map(|&v| 1.0 / (v + bn.epsilon as f32).sqrt())
-        .collect();
-    let (scale, shift) = scale_shift(&gamma_v, &beta_v, &mean, &inv);
-
-    let src: &[f32] = xs.storage();
-    let mut y = vec![0f32; src.len()];
-    for_each_chunk(&mut y, channels * plane, |b, y| {
-        let x = &src[b * channels * plane..][..channels * plane];
-        for c in 0..channels {
-            let (s, t) = (scale[c], shift[c]);
-            let (x, y) = (&x[c * plane..][..plane], &mut y[c * plane..][..plane]);
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = (x * s + t).max(0.0);
-            }
-        }
-    });
-    let output = FlexTensor::from_data(TensorData::new(y, [batch, channels, h, w]));
-    let output = match NormReluBackward
-        .prepare::<NoCheckpointing>([x_ad.node(), gamma.node(), beta.node()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(mut prep) => {
-            let x_state = prep.checkpoint(&x_ad);
-            let state = NormState {
-                x: x_state,
-                mean: mean.clone(),
-                inv,
-                scale,
-                shift,
-            };
-            prep.finish(state, output)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(output),
-    };
-
-    move_running(bn, &x.device(), mean, var);
-    Some(Tensor::from_primitive::<CpuAutodiff>(output))
-}
-
-/// The running statistics, exactly as burn's BatchNorm moves them.
-fn move_running(bn: &BatchNorm, device: &Device, mean: Vec<f32>, var: Vec<f32>) {
-    let channels = mean.len();
-    let tensor = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [channels]), device);
-    move_running_statistics(bn, tensor(mean), tensor(var));
+    norm_relu(bn, x, &bn.gamma.val(), &bn.beta.val())
 }
 
 /// relu(x̂ γ[b] + β[b]) for `x` [B, C, H, W] with a scale and a shift per sample and channel
 /// (`gamma`, `beta`: [B, C]; the generator's conditional batch norm), x̂ normalised with the
 /// batch's statistics, which move `bn`'s running statistics as [`batch_norm_relu`] does;
-/// `None` where burn's path serves. Backward, with g = dy where y > 0 and per sample b and
-/// channel c: dβ[b] = Σ g, dγ[b] = Σ g x̂ over the plane, then per channel
-/// S₁ = Σ_b γ[b] dβ[b], S₂ = Σ_b γ[b] dγ[b] and dx = inv (γ[b] g − S₁/N − x̂ S₂/N) (the
-/// plain layer's formula when γ is the same for every sample).
+/// `None` where burn's path serves.
 pub fn class_batch_norm_relu(
     bn: &BatchNorm,
     x: &Tensor<4>,
     gamma: &Tensor<2>,
     beta: &Tensor<2>,
+) -> Option<Tensor<4>> {
+    norm_relu(bn, x, gamma, beta)
+}
+
+/// Both layers: `gamma` and `beta` hold C values (plain) or B x C (conditional).
+fn norm_relu<const D: usize>(
+    bn: &BatchNorm,
+    x: &Tensor<4>,
+    gamma: &Tensor<D>,
+    beta: &Tensor<D>,
 ) -> Option<Tensor<4>> {
     if !bn.training.is_enabled() {
         return None;
@@ -110,7 +64,12 @@ pub fn class_batch_norm_relu(
     let plane = h * w;
     let gamma_v = floats(gamma_ad.primitive());
     let beta_v = floats(beta_ad.primitive());
-    if gamma_v.len() != batch * channels || beta_v.len() != batch * channels {
+    let per_sample = match gamma_v.len() {
+        n if n == channels && D == 1 => false,
+        n if n == batch * channels && D == 2 => true,
+        _ => return None,
+    };
+    if beta_v.len() != gamma_v.len() {
         return None;
     }
     let (mean, var) = channel_stats(xs.storage(), batch, channels, plane);
@@ -118,14 +77,17 @@ pub fn class_batch_norm_relu(
         .iter()
         .map(|&v| 1.0 / (v + bn.epsilon as f32).sqrt())
         .collect();
-    // Per sample: y = max(0, x scale + shift), as in the plain layer.
+    // y = max(0, x scale + shift) with scale = γ inv and shift = β − μ γ inv, per sample and
+    // channel ([B, C], row-major).
+    let affine = Affine::new(per_sample, channels, gamma_v);
     let mut scale = vec![0f32; batch * channels];
     let mut shift = vec![0f32; batch * channels];
     for b in 0..batch {
-        let row = b * channels..(b + 1) * channels;
-        let (sc, sh) = scale_shift(&gamma_v[row.clone()], &beta_v[row.clone()], &mean, &inv);
-        scale[row.clone()].copy_from_slice(&sc);
-        shift[row].copy_from_slice(&sh);
+        for c in 0..channels {
+            let i = b * channels + c;
+            scale[i] = affine.gamma(b, c) * inv[c];
+            shift[i] = beta_v[affine.index(b, c)] - mean[c] * scale[i];
+        }
     }
 
     let src: &[f32] = xs.storage();
@@ -141,18 +103,18 @@ pub fn class_batch_norm_relu(
         }
     });
     let output = FlexTensor::from_data(TensorData::new(y, [batch, channels, h, w]));
-    let output = match ClassNormReluBackward
+    let output = match NormReluBackward
         .prepare::<NoCheckpointing>([x_ad.node(), gamma_ad.node(), beta_ad.node()])
         .compute_bound()
         .stateful()
     {
         OpsKind::Tracked(mut prep) => {
             let x_state = prep.checkpoint(&x_ad);
-            let state = ClassNormState {
+            let state = NormState {
                 x: x_state,
                 mean: mean.clone(),
                 inv,
-                gamma: gamma_v,
+                affine,
                 scale,
                 shift,
             };
@@ -160,8 +122,59 @@ pub fn class_batch_norm_relu(
         }
         OpsKind::UnTracked(prep) => prep.finish(output),
     };
-    move_running(bn, &x.device(), mean, var);
+
+    let device = x.device();
+    let tensor = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [channels]), &device);
+    move_running_statistics(bn, tensor(mean), tensor(var));
     Some(Tensor::from_primitive::<CpuAutodiff>(output))
+}
+
+/// γ, shared by every sample (the plain layer) or one row per sample (the conditional one).
+#[derive(Clone, Debug)]
+struct Affine {
+    per_sample: bool,
+    channels: usize,
+    gamma: Vec<f32>,
+}
+
+impl Affine {
+    fn new(per_sample: bool, channels: usize, gamma: Vec<f32>) -> Self {
+        Self {
+            per_sample,
+            channels,
+            gamma,
+        }
+    }
+
+    /// Where sample b's channel c sits in γ and β.
+    fn index(&self, b: usize, c: usize) -> usize {
+        if self.per_sample {
+            b * self.channels + c
+        } else {
+            c
+        }
+    }
+
+    fn gamma(&self, b: usize, c: usize) -> f32 {
+        self.gamma[self.index(b, c)]
+    }
+
+    /// γ's and β's gradients from the per-sample ones ([B, C]): as they are, or summed over
+    /// the batch for the plain layer.
+    fn reduce(&self, per_sample: Vec<f32>) -> (Vec<f32>, Vec<usize>) {
+        let c = self.channels;
+        let batch = per_sample.len() / c;
+        if self.per_sample {
+            return (per_sample, vec![batch, c]);
+        }
+        let mut sums = vec![0f64; c];
+        for row in per_sample.chunks_exact(c) {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += v as f64;
+            }
+        }
+        (sums.into_iter().map(|s| s as f32).collect(), vec![c])
+    }
 }
 
 /// Each channel's mean and biased variance (two passes; f32 sums within a sample's plane,
@@ -213,18 +226,6 @@ fn lane_sums(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> [f32; 2]) -> [f64; 2]
     total
 }
 
-/// γ inv and β − μ γ inv per channel: y = max(0, x scale + shift).
-fn scale_shift(gamma: &[f32], beta: &[f32], mean: &[f32], inv: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let scale: Vec<f32> = gamma.iter().zip(inv).map(|(g, i)| g * i).collect();
-    let shift = beta
-        .iter()
-        .zip(mean)
-        .zip(&scale)
-        .map(|((b, m), s)| b - m * s)
-        .collect();
-    (scale, shift)
-}
-
 fn floats(t: &FlexTensor) -> Vec<f32> {
     t.to_contiguous().storage::<f32>().to_vec()
 }
@@ -234,12 +235,14 @@ fn dims(t: &FlexTensor) -> [usize; 4] {
     [s[0], s[1], s[2], s[3]]
 }
 
-/// What the backward pass needs: x (checkpointed) and the forward's per-channel values.
+/// What the backward pass needs: x (checkpointed), the per-channel statistics, γ, and the
+/// forward's scale and shift per sample and channel.
 #[derive(Clone, Debug)]
 struct NormState {
     x: NodeId,
     mean: Vec<f32>,
     inv: Vec<f32>,
+    affine: Affine,
     scale: Vec<f32>,
     shift: Vec<f32>,
 }
@@ -265,98 +268,8 @@ impl Backward<Flex, 3> for NormReluBackward {
         let [batch, channels, h, w] = dims(&x);
         let plane = h * w;
         let (x, dy): (&[f32], &[f32]) = (x.storage(), dy.storage());
-        // g: the upstream gradient where the ReLU passed it. Per channel: dβ = Σ g and
-        // dγ = Σ g x̂ = inv (Σ g x − μ Σ g).
-        let mut sums = vec![0f32; 2 * channels];
-        for_each_chunk(&mut sums, 2, |c, out| {
-            let (sc, sh) = (s.scale[c], s.shift[c]);
-            let (mut db, mut dgx) = (0f64, 0f64);
-            for b in 0..batch {
-                let start = (b * channels + c) * plane;
-                let (x, dy) = (&x[start..][..plane], &dy[start..][..plane]);
-                let [g, gx] = lane_sums(x, dy, |x, dy| {
-                    let g = if x * sc + sh > 0.0 { dy } else { 0.0 };
-                    [g, g * x]
-                });
-                db += g;
-                dgx += gx;
-            }
-            out[0] = db as f32;
-            out[1] = ((dgx - s.mean[c] as f64 * db) * s.inv[c] as f64) as f32;
-        });
-        let dbeta: Vec<f32> = sums.iter().step_by(2).copied().collect();
-        let dgamma: Vec<f32> = sums.iter().skip(1).step_by(2).copied().collect();
-        if let Some(node) = node_x {
-            // dx = γ inv (g − dβ/N − x̂ dγ/N) = k g + u (x − μ) + v per channel, k = γ inv (the
-            // forward's scale).
-            let n = (batch * plane) as f32;
-            let mut dx = vec![0f32; x.len()];
-            for_each_chunk(&mut dx, channels * plane, |b, dx| {
-                for c in 0..channels {
-                    let (k, sh) = (s.scale[c], s.shift[c]);
-                    let u = -k * s.inv[c] * dgamma[c] / n;
-                    let (v, m) = (-k * dbeta[c] / n, s.mean[c]);
-                    let start = (b * channels + c) * plane;
-                    let (x, dy) = (&x[start..][..plane], &dy[start..][..plane]);
-                    for ((d, &x), &dy) in dx[c * plane..][..plane].iter_mut().zip(x).zip(dy) {
-                        let g = if x * k + sh > 0.0 { dy } else { 0.0 };
-                        *d = k * g + u * (x - m) + v;
-                    }
-                }
-            });
-            let shape = [batch, channels, h, w];
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, shape)));
-        }
-        if let Some(node) = node_gamma {
-            grads.register::<Flex>(
-                node.id,
-                FlexTensor::from_data(TensorData::new(dgamma, [channels])),
-            );
-        }
-        if let Some(node) = node_beta {
-            grads.register::<Flex>(
-                node.id,
-                FlexTensor::from_data(TensorData::new(dbeta, [channels])),
-            );
-        }
-    }
-}
-
-/// What the conditional layer's backward pass needs: x (checkpointed), the per-channel
-/// statistics and the per-sample γ, scale and shift ([B, C], row-major).
-#[derive(Clone, Debug)]
-struct ClassNormState {
-    x: NodeId,
-    mean: Vec<f32>,
-    inv: Vec<f32>,
-    gamma: Vec<f32>,
-    scale: Vec<f32>,
-    shift: Vec<f32>,
-}
-
-#[derive(Debug)]
-struct ClassNormReluBackward;
-
-impl Backward<Flex, 3> for ClassNormReluBackward {
-    type State = ClassNormState;
-
-    fn backward(
-        self,
-        ops: Ops<ClassNormState, 3>,
-        grads: &mut Gradients,
-        checkpointer: &mut Checkpointer,
-    ) {
-        let [node_x, node_gamma, node_beta] = ops.parents;
-        let dy = grads.consume::<Flex>(&ops.node).to_contiguous();
-        let s = ops.state;
-        let x = checkpointer
-            .retrieve_node_output::<FlexTensor>(s.x)
-            .to_contiguous();
-        let [batch, channels, h, w] = dims(&x);
-        let plane = h * w;
-        let (x, dy): (&[f32], &[f32]) = (x.storage(), dy.storage());
-        // Per sample and channel, [dβ, dγ] with dγ = Σ g x̂ = inv (Σ g x − μ Σ g); parallel
-        // over the batch.
+        // Per sample and channel, [dβ, dγ] with dγ = Σ g x̂ = inv (Σ g x − μ Σ g), g the
+        // upstream gradient where the ReLU passed it; parallel over the batch.
         let mut sums = vec![0f32; batch * 2 * channels];
         for_each_chunk(&mut sums, 2 * channels, |b, out| {
             for c in 0..channels {
@@ -379,7 +292,7 @@ impl Backward<Flex, 3> for ClassNormReluBackward {
             let (mut s1, mut s2) = (vec![0f64; channels], vec![0f64; channels]);
             for b in 0..batch {
                 for c in 0..channels {
-                    let (i, g) = (b * channels + c, s.gamma[b * channels + c] as f64);
+                    let (i, g) = (b * channels + c, s.affine.gamma(b, c) as f64);
                     s1[c] += g * dbeta[i] as f64;
                     s2[c] += g * dgamma[i] as f64;
                 }
@@ -407,17 +320,14 @@ impl Backward<Flex, 3> for ClassNormReluBackward {
             let shape = [batch, channels, h, w];
             grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, shape)));
         }
-        if let Some(node) = node_gamma {
-            grads.register::<Flex>(
-                node.id,
-                FlexTensor::from_data(TensorData::new(dgamma, [batch, channels])),
-            );
-        }
-        if let Some(node) = node_beta {
-            grads.register::<Flex>(
-                node.id,
-                FlexTensor::from_data(TensorData::new(dbeta, [batch, channels])),
-            );
+        for (node, per_sample) in [(node_gamma, dgamma), (node_beta, dbeta)] {
+            if let Some(node) = node {
+                let (values, shape) = s.affine.reduce(per_sample);
+                grads.register::<Flex>(
+                    node.id,
+                    FlexTensor::from_data(TensorData::new(values, shape)),
+                );
+            }
         }
     }
 }
