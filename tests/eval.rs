@@ -42,22 +42,25 @@ fn judge_shipped(name: &str, n: usize) -> (Vec<usize>, Vec<i64>) {
 
 #[test]
 fn shipped_digits_are_the_class_they_were_asked_for() {
-    // 400 digits, 40 per class: the full eval (10,000) measures 97.2%; a broken or swapped
-    // model falls far below this bar.
-    let (predicted, labels) = judge_shipped("digits", 400);
+    // 4,000 digits, 400 per class (seeded, so the same digits every run). The shipped model
+    // (conditional batch norm) reads 98.4% right here, its worst class 94.3%; the model it
+    // replaced reads 97.8% (the full eval on 10,000: 98.14% against 97.20%) and fails the
+    // first bar. A broken or swapped model falls far below both.
+    const PER_CLASS: usize = 400;
+    let (predicted, labels) = judge_shipped("digits", 10 * PER_CLASS);
     let mut right = [0usize; 10];
     for (p, l) in predicted.iter().zip(&labels) {
         right[*l as usize] += usize::from(*p as i64 == *l);
     }
-    let accuracy = right.iter().sum::<usize>() as f64 / 400.0;
-    eprintln!("conditional accuracy {accuracy}: {right:?} of 40 each");
+    let accuracy = right.iter().sum::<usize>() as f64 / (10 * PER_CLASS) as f64;
+    eprintln!("conditional accuracy {accuracy}: {right:?} of {PER_CLASS} each");
     assert!(
-        accuracy >= 0.95,
-        "conditional accuracy {accuracy}: {right:?} of 40 each"
+        accuracy >= 0.98,
+        "conditional accuracy {accuracy}: {right:?} of {PER_CLASS} each"
     );
     assert!(
-        right.iter().all(|&r| r >= 34),
-        "a class fell below 85%: {right:?} of 40 each"
+        right.iter().all(|&r| r * 100 >= 92 * PER_CLASS),
+        "a class fell below 92%: {right:?} of {PER_CLASS} each"
     );
 }
 
