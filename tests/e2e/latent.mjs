@@ -122,15 +122,17 @@ async function run(server, webgpu) {
   const { browser, page } = await openPage(server, webgpu);
   try {
     await check(
-      `${name}: the psi control changes the grid; psi 0 draws the mean sample in every cell`,
+      `${name}: the psi control changes the grid; psi 0 draws one mean sample per class`,
       async () => {
         await waitReady(page, 1);
         assert.match(await page.textContent('#backend'), webgpu ? /WebGPU/ : /CPU/);
         const original = await tiles(page);
         await setPsi(page, 0);
         const mean = await tiles(page);
-        const spread = Math.max(...mean.map((t) => diff(t, mean[0])));
-        assert.ok(spread < 2, `at psi 0 every cell is the same sample (max difference ${spread})`);
+        // The mixed grid holds the classes 0-9 in turn; the digits model's class reaches every
+        // batch norm, so at psi 0 (z at the prior's mean) each class keeps its own image.
+        const spread = Math.max(...mean.slice(10).map((t, i) => diff(t, mean[i])));
+        assert.ok(spread < 2, `at psi 0 a class is one sample (max difference ${spread})`);
         assert.ok(diff(mean[5], original[5]) > 5, 'psi 0 changed the grid');
         await setPsi(page, 0.5);
         const half = await tiles(page);
@@ -215,7 +217,8 @@ async function run(server, webgpu) {
         diff(plane[0], grid[0]) < 2,
         `top-left corner is cell 0 (difference ${diff(plane[0], grid[0])})`,
       );
-      assert.ok(diff(plane[27], plane[0]) > 3, 'the middle differs from the corner');
+      const away = Math.max(...[0, 7, 56, 63].map((i) => diff(plane[27], plane[i])));
+      assert.ok(away > 3, `the middle differs from the corners (at most ${away})`);
       for (const i of [0, 7, 56, 63]) await clickCell(page, i); // deselect
       await page.screenshot({
         path: `${OUT}/latent-plane-${name.toLowerCase()}.png`,

@@ -29,9 +29,11 @@ const GROUPS = (process.env.E2E_PAGE || 'cpu,webgpu').split(',');
 const GENERATION_TIMEOUT = 10 * 60 * 1000; // the first WebGPU call compiles shaders on a CPU
 // A second visit revalidates every file (ETag, 304): headers only. Measured: see the check.
 const SECOND_VISIT_MAX_BYTES = 50_000;
-// Dispatches one 64-digit generation may issue on WebGPU: 12 measured with burn's fusion (26
-// without); a regression that splits the layers into many more kernels, or loses fusion, fails.
-const GENERATION_DISPATCHES_MAX = 20;
+// Dispatches one 64-digit generation may issue on WebGPU: 22 measured with burn's fusion for the
+// digits model with class batch norm (its per-class scale and shift add lookups to each norm;
+// 12 without them, 26 without fusion); a regression that splits the layers into many more
+// kernels, or loses fusion, fails.
+const GENERATION_DISPATCHES_MAX = 28;
 
 async function openPage(server, webgpu, hash = '') {
   const browser = await launch(chromium, webgpu);
@@ -219,7 +221,7 @@ async function webgpuChecks(server) {
     );
     assert.match(await page.textContent('#status'), /64 samples in \d+ ms/);
   });
-  // The GPU-work counters (npm run bench:gpu) on one click: today 12 dispatches, 1 read-back.
+  // The GPU-work counters (npm run bench:gpu) on one click: a bounded few dispatches, 1 read-back.
   await check(
     'WebGPU: one 64-digit generation is a handful of kernels and a single read-back',
     async () => {
@@ -388,7 +390,7 @@ async function wordChecks(page) {
     const summary = (await page.textContent('#about-model summary')).trim();
     assert.equal(
       summary,
-      'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 15.3 (real data: 7.7)',
+      'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 14.4 (real data: 7.7)',
     );
     assert.ok(!/\/tmp|fid_floor/.test(summary), 'no paths or raw keys in the sentence');
     await page.click('#about-model summary');
