@@ -287,23 +287,25 @@ impl Backward<Flex, 3> for NormReluBackward {
         let dbeta: Vec<f32> = sums.iter().step_by(2).copied().collect();
         let dgamma: Vec<f32> = sums.iter().skip(1).step_by(2).copied().collect();
         if let Some(node) = node_x {
-            // S₁ = Σ_b γ dβ and S₂ = Σ_b γ dγ per channel; then dx = k g + u (x − μ) + v per
-            // sample and channel, k = γ inv (the forward's scale).
+            // With k = γ inv (the forward's scale, per sample): S₁ = Σ_b k dβ = inv Σ_b γ dβ and
+            // S₂ = Σ_b k dγ per channel, so dx = k g + u (x − μ) + v with u = −inv S₂/N and
+            // v = −S₁/N. Summing the same f32 products k·dβ that k·g makes lets the two cancel
+            // exactly where they should (one value per channel: x̂ = 0, dx = 0), where inv is
+            // large and any other rounding would be amplified.
             let (mut s1, mut s2) = (vec![0f64; channels], vec![0f64; channels]);
             for b in 0..batch {
                 for c in 0..channels {
-                    let (i, g) = (b * channels + c, s.affine.gamma(b, c) as f64);
-                    s1[c] += g * dbeta[i] as f64;
-                    s2[c] += g * dgamma[i] as f64;
+                    let i = b * channels + c;
+                    let k = s.scale[i] as f64;
+                    s1[c] += k * dbeta[i] as f64;
+                    s2[c] += k * dgamma[i] as f64;
                 }
             }
             let n = (batch * plane) as f64;
             let u: Vec<f32> = (0..channels)
-                .map(|c| (-(s.inv[c] as f64).powi(2) * s2[c] / n) as f32)
+                .map(|c| (-(s.inv[c] as f64) * s2[c] / n) as f32)
                 .collect();
-            let v: Vec<f32> = (0..channels)
-                .map(|c| (-(s.inv[c] as f64) * s1[c] / n) as f32)
-                .collect();
+            let v: Vec<f32> = (0..channels).map(|c| (-s1[c] / n) as f32).collect();
             let mut dx = vec![0f32; x.len()];
             for_each_chunk(&mut dx, channels * plane, |b, dx| {
                 for c in 0..channels {
