@@ -287,9 +287,9 @@ impl Backward<Flex, 3> for NormReluBackward {
         let dbeta: Vec<f32> = sums.iter().step_by(2).copied().collect();
         let dgamma: Vec<f32> = sums.iter().skip(1).step_by(2).copied().collect();
         if let Some(node) = node_x {
-            // With k = γ inv (the forward's scale, per sample): S₁ = Σ_b k dβ = inv Σ_b γ dβ and
-            // S₂ = Σ_b k dγ per channel, so dx = k g + u (x − μ) + v with u = −inv S₂/N and
-            // v = −S₁/N. Summing the same f32 products k·dβ that k·g makes lets the two cancel
+            // With k = γ inv (the forward's scale, per sample): T₁ = Σ_b k dβ = inv S₁ and
+            // T₂ = Σ_b k dγ = inv S₂ per channel, so dx = k g + u (x − μ) + v with
+            // u = −inv T₂/N and v = −T₁/N. Summing the same f32 products k·dβ that k·g makes lets the two cancel
             // exactly where they should (one value per channel: x̂ = 0, dx = 0), where inv is
             // large and any other rounding would be amplified.
             let (mut s1, mut s2) = (vec![0f64; channels], vec![0f64; channels]);
