@@ -289,23 +289,23 @@ impl Backward<Flex, 3> for NormReluBackward {
         if let Some(node) = node_x {
             // With k = γ inv (the forward's scale, per sample): T₁ = Σ_b k dβ = inv S₁ and
             // T₂ = Σ_b k dγ = inv S₂ per channel, so dx = k g + u (x − μ) + v with
-            // u = −inv T₂/N and v = −T₁/N. Summing the same f32 products k·dβ that k·g makes lets the two cancel
-            // exactly where they should (one value per channel: x̂ = 0, dx = 0), where inv is
-            // large and any other rounding would be amplified.
-            let (mut s1, mut s2) = (vec![0f64; channels], vec![0f64; channels]);
+            // u = −inv T₂/N and v = −T₁/N. Summing the same f32 products k·dβ that k·g makes
+            // lets the two cancel exactly where they should (one value per channel: x̂ = 0,
+            // dx = 0), where inv is large and any other rounding would be amplified.
+            let (mut t1, mut t2) = (vec![0f64; channels], vec![0f64; channels]);
             for b in 0..batch {
                 for c in 0..channels {
                     let i = b * channels + c;
                     let k = s.scale[i] as f64;
-                    s1[c] += k * dbeta[i] as f64;
-                    s2[c] += k * dgamma[i] as f64;
+                    t1[c] += k * dbeta[i] as f64;
+                    t2[c] += k * dgamma[i] as f64;
                 }
             }
             let n = (batch * plane) as f64;
             let u: Vec<f32> = (0..channels)
-                .map(|c| (-(s.inv[c] as f64) * s2[c] / n) as f32)
+                .map(|c| (-(s.inv[c] as f64) * t2[c] / n) as f32)
                 .collect();
-            let v: Vec<f32> = (0..channels).map(|c| (-s1[c] / n) as f32).collect();
+            let v: Vec<f32> = (0..channels).map(|c| (-t1[c] / n) as f32).collect();
             let mut dx = vec![0f32; x.len()];
             for_each_chunk(&mut dx, channels * plane, |b, dx| {
                 for c in 0..channels {
