@@ -114,7 +114,13 @@ impl TrainSpec {
     /// defaults, then its recipe's, then this spec's own settings.
     pub fn resolve(&self) -> Result<(ArchConfig, TrainConfig)> {
         let recipe = self.recipe.unwrap_or_default();
-        let spec = self.or(&recipe.overrides(self.preset));
+        let mut spec = self.or(&recipe.overrides(self.preset));
+        // A recipe's class batch norm is for conditional models: unlabelled images of the
+        // same preset train without it. A spec that asks for it there is still refused.
+        let classes = spec.n_classes.unwrap_or(self.preset.arch().n_classes());
+        if self.class_norm.is_none() && classes == 0 {
+            spec.class_norm = None;
+        }
         spec.resolve_over_preset()
     }
 
@@ -247,6 +253,20 @@ mod tests {
             16,
             "a spec's own setting wins over its recipe"
         );
+        // Class batch norm where the model has classes: on for digits, off for unlabelled
+        // images of the same preset (a spec's own choice still wins, and is still checked).
+        let class_norm = |arch: &ArchConfig| matches!(arch, ArchConfig::Image(c) if c.class_norm);
+        assert!(class_norm(
+            &resolve(r#"{"preset":"digits","recipe":"minutes"}"#).0
+        ));
+        assert!(!class_norm(&long.0));
+        let unlabelled = r#""preset":"digits","recipe":"minutes","n_classes":0"#;
+        assert!(!class_norm(&resolve(&format!("{{{unlabelled}}}")).0));
+        let off = r#"{"preset":"digits","recipe":"minutes","class_norm":false}"#;
+        assert!(!class_norm(&resolve(off).0));
+        let asked = format!(r#"{{{unlabelled},"class_norm":true}}"#);
+        let e = TrainSpec::from_json(&asked).unwrap().resolve().unwrap_err();
+        assert!(e.to_string().contains("class_norm"), "{e}");
         for preset in ["ring", "faces"] {
             assert_eq!(
                 resolve(&format!(r#"{{"preset":"{preset}","recipe":"minutes"}}"#)),

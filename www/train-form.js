@@ -90,9 +90,18 @@ export function readOptions() {
   }
   if ($('train-augment').checked) options.augment = AUGMENT;
   if ($('train-spectral').checked) options.spectral_norm = true;
-  // Rust refuses it, with a message, for data without classes.
-  if ($('train-class-norm').checked) options.class_norm = true;
+  // Left to the recipe (on for digits) until the user ticks or unticks it; Rust refuses it,
+  // with a message, for data without classes.
+  if (classNormChosen) options.class_norm = $('train-class-norm').checked;
   return { options, errors };
+}
+
+// Whether the user has set "Class batch norm" for this data set; until then the box shows the
+// data set's default and the spec leaves it out.
+let classNormChosen = false;
+export function watchForm() {
+  $('train-class-norm').addEventListener('change', () => (classNormChosen = true));
+  $('train-dataset').addEventListener('change', () => (classNormChosen = false));
 }
 
 export function readRefresh() {
@@ -112,6 +121,7 @@ export function showEffective(options) {
   }
   if (options.loss && [...$('train-loss').options].some((o) => o.value === options.loss))
     $('train-loss').value = options.loss;
+  if (options.class_norm !== undefined) $('train-class-norm').checked = options.class_norm;
   const parts = Object.entries(options)
     .filter(
       ([, v]) =>
@@ -135,6 +145,7 @@ export async function clearEffective() {
     defaults = JSON.parse(wasm.trainDefaults(JSON.stringify({ preset })));
   }
   if (mine !== shown) return;
+  if (!classNormChosen) $('train-class-norm').checked = defaults.class_norm === true;
   for (const field of FIELDS) {
     const value = defaults[field.key];
     $(field.id).placeholder = value === undefined ? 'default' : String(value);

@@ -18,6 +18,7 @@ import {
   readRefresh,
   showEffective,
   clearEffective,
+  watchForm,
   TRAINING_FIELD_IDS,
 } from './train-form.js';
 import * as display from './train-views.js';
@@ -410,6 +411,7 @@ function settingsChanged() {
 }
 
 function wire() {
+  watchForm(); // first: its data-set listener runs before the one below
   $('train-start').addEventListener('click', start);
   $('train-pause').addEventListener('click', () =>
     send({ type: ToWorker.PAUSE, reason: 'paused' }),

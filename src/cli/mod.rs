@@ -200,10 +200,11 @@ pub struct TrainArgs {
     #[arg(long)]
     pub spectral_norm: bool,
     /// Conditional batch norm in the generator: every batch norm takes a scale and a shift per
-    /// class (Miyato & Koyama, 2018), so every layer knows the class; conditional models only
-    /// [default: off].
-    #[arg(long)]
-    pub class_norm: bool,
+    /// class (Miyato & Koyama, 2018), so every layer knows the class; conditional models only.
+    /// `--class-norm` alone turns it on, `--class-norm false` off [default: on in the minutes
+    /// recipe where the model has classes, else off].
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub class_norm: Option<bool>,
     /// Where tensors run.
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendKind,

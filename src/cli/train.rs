@@ -33,7 +33,7 @@ fn spec(args: &TrainArgs) -> TrainSpec {
         ema_decay: args.ema_decay,
         augment: args.augment.clone(),
         spectral_norm: args.spectral_norm.then_some(true),
-        class_norm: args.class_norm.then_some(true),
+        class_norm: args.class_norm,
         recipe: args.recipe,
         width: args.width,
         latent_dim: args.latent_dim,

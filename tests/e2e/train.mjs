@@ -646,9 +646,11 @@ async function cpuChecks(server) {
         'train-lr-g': '0.001',
         'train-lr-d': '0.001',
       });
+      assert.equal(await p.isChecked('#train-class-norm'), true, 'class batch norm on for digits');
       // A toy set has its own defaults; "your own files" lets the data decide.
       await p.selectOption('#train-dataset', 'ring');
       await p.waitForFunction(() => document.getElementById('train-batch').placeholder === '256');
+      assert.equal(await p.isChecked('#train-class-norm'), false, 'no classes, no class norm');
     },
   );
   await check(
@@ -670,6 +672,8 @@ async function cpuChecks(server) {
         await p.textContent('#train-data-summary'),
         /10000 images from digits-images-idx3-ubyte\.gz \(28x28 grey, labelled 0-9\)/,
       );
+      // The minutes recipe's class batch norm, left to the recipe by the form.
+      assert.match(await p.textContent('#train-effective'), /class_norm true/);
       assert.match(await p.textContent('#train-quality'), /diversity .* \(ratio \d/);
       await assertChartsDrawn(p);
       // The quality meter: the classifier's reading of the fixed latents, in one sentence.

@@ -18,9 +18,10 @@ pub use conv::{down_conv, up_conv};
 pub use norm::{batch_norm_relu, class_batch_norm_relu};
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Flex};
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 type CpuAutodiff = Autodiff<Flex, NoCheckpointing>;
 
@@ -47,6 +48,60 @@ fn for_each_chunk(data: &mut [f32], len: usize, f: impl Fn(usize, &mut [f32]) + 
     }
     #[cfg(all(target_family = "wasm", not(feature = "threads")))]
     data.chunks_mut(len).enumerate().for_each(|(i, c)| f(i, c));
+}
+
+/// `a · b` for 2-D f32 tensors of any strides, as a new [M, N] tensor laid out by rows, written
+/// where it is allocated. flex's matmul allocates its output as bytes and copies it once more
+/// to align it for f32, which for the convolutions' large column matrices cost several percent
+/// of a digits training step (`perf record` on `webgan bench`).
+fn matmul(a: &FlexTensor, b: &FlexTensor) -> FlexTensor {
+    let (sa, sb) = (a.layout().shape(), b.layout().shape());
+    assert!(
+        sa.num_dims() == 2 && sb.num_dims() == 2 && sa[1] == sb[0],
+        "matmul shapes"
+    );
+    let (m, k, n) = (sa[0], sa[1], sb[1]);
+    let (ra, ca) = (a.layout().strides()[0], a.layout().strides()[1]);
+    let (rb, cb) = (b.layout().strides()[0], b.layout().strides()[1]);
+    let (a_data, b_data): (&[f32], &[f32]) = (a.storage(), b.storage());
+    let a_ptr = a_data[a.layout().start_offset()..].as_ptr();
+    let b_ptr = b_data[b.layout().start_offset()..].as_ptr();
+    let mut out = vec![0f32; m * n];
+    // As flex decides: threads only for products large enough to pay for them.
+    #[cfg(any(not(target_family = "wasm"), feature = "threads"))]
+    let parallelism = if m * n * k >= 192 * 192 * 192 {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    #[cfg(all(target_family = "wasm", not(feature = "threads")))]
+    let parallelism = gemm::Parallelism::None;
+    // SAFETY: the operands' strides and offsets are their layouts' own, so every element gemm
+    // reads lies inside their storage, and `out` holds the m x n values it writes.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a_ptr,
+            ca,
+            ra,
+            b_ptr,
+            cb,
+            rb,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+    FlexTensor::from_data(TensorData::new(out, [m, n]))
 }
 
 /// How the tests compare a pass of ours with burn's.
