@@ -327,3 +327,32 @@ pub fn run(args: TrainArgs) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::{Cli, Command};
+
+    fn class_norm(flags: &[&str]) -> Option<bool> {
+        let args = ["webgan", "train", "--preset", "digits"]
+            .iter()
+            .chain(flags);
+        match Cli::try_parse_from(args).expect("parses").command {
+            Command::Train(t) => super::spec(&t).class_norm,
+            _ => unreachable!("a train command"),
+        }
+    }
+
+    /// `--class-norm` alone turns it on, `--class-norm false` off (the minutes recipe has it),
+    /// and without the flag the recipe decides.
+    #[test]
+    fn class_norm_is_on_off_or_left_to_the_recipe() {
+        assert_eq!(class_norm(&[]), None);
+        assert_eq!(class_norm(&["--class-norm"]), Some(true));
+        assert_eq!(class_norm(&["--class-norm", "--quiet"]), Some(true));
+        assert_eq!(class_norm(&["--class-norm", "false"]), Some(false));
+        assert_eq!(class_norm(&["--class-norm=true"]), Some(true));
+        assert!(Cli::try_parse_from(["webgan", "train", "--class-norm", "maybe"]).is_err());
+    }
+}

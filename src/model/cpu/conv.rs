@@ -14,8 +14,12 @@
 //! | input gradient | `dX = col2im(Wᵀ · dY)` | `dX = W · cols(dY)` |
 //! | weight gradient | `dW = dY · cols(X)ᵀ` | `dW = X · cols(dY)ᵀ` |
 //!
-//! with X, Y, dX, dY as [channels, N] matrices and `cols` [16 C, N].
-//! The tests check values and all three gradients against burn's.
+//! with X, Y, dX, dY as [channels, N] matrices and `cols` [16 C, N]. That serves layers with
+//! few channels at their core (the digits' first and last, with one); the others take four
+//! shifted products without a column matrix (`shifted.rs`), where the transposed convolution
+//! is the convolution's adjoint: its forward pass is the convolution's input gradient, its
+//! input gradient the convolution, its weight gradient the convolution's with X and dY swapped.
+//! The tests check values and all three gradients against burn's, on both paths.
 
 use burn::backend::Flex;
 use burn::backend::autodiff::NodeId;
@@ -28,7 +32,7 @@ use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::{Tensor, TensorData};
 
-use super::{CpuAutodiff, for_each_chunk, matmul, on_cpu_autodiff};
+use super::{CpuAutodiff, for_each_chunk, matmul, on_cpu_autodiff, shifted};
 
 /// A 4x4, stride 2, padding 1 convolution with bias (weights [C_out, C_in, 4, 4]) on
 /// [B, C_in, H, W] (H, W even); `None` when the tensors are not on the CPU backend under
@@ -80,6 +84,11 @@ fn positions_first(t: &FlexTensor) -> FlexTensor {
         .reshape([b * h * w, c].into())
 }
 
+/// The fewest input channels at a layer's core for the shifted products ([`Layer::shifted`]):
+/// with fewer, each of the four products is only 4 C deep and im2col's one 16 C deep product
+/// is faster (the digits' first and last layers, with 1 channel).
+const SHIFTED_MIN_CHANNELS: usize = 8;
+
 /// How many samples one pass takes at a time: as many as keep its im2col matrix within this
 /// many floats (4 MiB). Whole batches overflow the caches, and pieces of 1 or 2 Mi floats were
 /// fastest at batch 256 (`webgan bench`; the figures are in docs/experiments.md).
@@ -105,7 +114,22 @@ impl Layer {
         }
     }
 
+    /// Whether this layer takes the four shifted products ([`shifted`]): the convolution at its
+    /// core (the layer itself, or the one a transposed convolution is the adjoint of) has at
+    /// least [`SHIFTED_MIN_CHANNELS`] input channels, the weights' second dimension either way.
+    fn shifted(w: &FlexTensor) -> bool {
+        dims(w)[1] >= SHIFTED_MIN_CHANNELS
+    }
+
     fn forward(self, x: &FlexTensor, w: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
+        if Layer::shifted(w) {
+            let bias = bias.to_contiguous();
+            let bias = Some(bias.storage::<f32>());
+            return match self {
+                Layer::Down => shifted::conv(x, w, bias),
+                Layer::Up => shifted::conv_adjoint(x, w, bias),
+            };
+        }
         let wm = weight_matrix(w, matches!(self, Layer::Up));
         let pieces: Vec<_> = batch_pieces(dims(x)[0], self.cols_per_sample(x, w))
             .map(|(start, len)| self.forward_piece(&x.narrow(0, start, len), &wm, bias))
@@ -114,6 +138,12 @@ impl Layer {
     }
 
     fn input_grad(self, x: &FlexTensor, w: &FlexTensor, dy: &FlexTensor) -> FlexTensor {
+        if Layer::shifted(w) {
+            return match self {
+                Layer::Down => shifted::conv_adjoint(dy, w, None),
+                Layer::Up => shifted::conv(dy, w, None),
+            };
+        }
         let wm = weight_matrix(w, matches!(self, Layer::Down));
         let pieces: Vec<_> = batch_pieces(dims(x)[0], self.cols_per_sample(x, w))
             .map(|(start, len)| {
@@ -128,6 +158,12 @@ impl Layer {
     /// laid out by positions, where [A, N] · [N, 16 B] read the column matrix transposed and
     /// took 7-12% longer per training step (`webgan bench`, side by side).
     fn weight_grad(self, x: &FlexTensor, w: &FlexTensor, dy: &FlexTensor) -> FlexTensor {
+        if Layer::shifted(w) {
+            return match self {
+                Layer::Down => shifted::conv_weight_grad(x, dy),
+                Layer::Up => shifted::conv_weight_grad(dy, x),
+            };
+        }
         let dw_t = batch_pieces(dims(x)[0], self.cols_per_sample(x, w))
             .map(|(start, len)| {
                 self.weight_grad_piece(&x.narrow(0, start, len), &dy.narrow(0, start, len))
@@ -355,9 +391,16 @@ mod tests {
             (false, 2, 1, 4, [8, 8]),
             (true, 2, 3, 1, [4, 4]),
             (false, 1, 3, 1, [2, 4]),
-            // Batches that go through in two pieces (32 + 8 samples; see PIECE_FLOATS).
+            // The shifted products (SHIFTED_MIN_CHANNELS input channels at the core: the
+            // convolution's input, the transposed convolution's output), non-square.
+            (false, 3, 8, 5, [6, 8]),
+            (true, 3, 5, 8, [5, 3]),
+            (false, 2, 9, 3, [2, 2]),
+            // Large batches (im2col's path goes through them in pieces: see PIECE_FLOATS).
             (false, 40, 32, 8, [16, 16]),
             (true, 40, 8, 32, [8, 8]),
+            (false, 40, 4, 8, [16, 16]),
+            (true, 40, 8, 4, [8, 8]),
         ];
         for (up, b, c, co, [h, w]) in cases {
             let normal = Distribution::Normal(0., 1.);

@@ -1,5 +1,6 @@
 //! Hand-written forward and backward passes for the CPU backend (`flex`) when training (under
-//! autodiff), where burn's own are slow for our model: the DCGAN's convolutions (`conv`),
+//! autodiff), where burn's own are slow for our model: the DCGAN's convolutions (`conv`, and
+//! `shifted` for the layers with more channels),
 //! LeakyReLU (`activation`) and the generator's batch norm with its ReLU (`norm`), plain or
 //! conditional.
 //!
@@ -12,6 +13,7 @@
 mod activation;
 mod conv;
 mod norm;
+mod shifted;
 
 pub use activation::leaky_relu;
 pub use conv::{down_conv, up_conv};
@@ -67,15 +69,7 @@ fn matmul(a: &FlexTensor, b: &FlexTensor) -> FlexTensor {
     let a_ptr = a_data[a.layout().start_offset()..].as_ptr();
     let b_ptr = b_data[b.layout().start_offset()..].as_ptr();
     let mut out = vec![0f32; m * n];
-    // As flex decides: threads only for products large enough to pay for them.
-    #[cfg(any(not(target_family = "wasm"), feature = "threads"))]
-    let parallelism = if m * n * k >= 192 * 192 * 192 {
-        gemm::Parallelism::Rayon(0)
-    } else {
-        gemm::Parallelism::None
-    };
-    #[cfg(all(target_family = "wasm", not(feature = "threads")))]
-    let parallelism = gemm::Parallelism::None;
+    let parallelism = parallelism(m * n * k);
     // SAFETY: the operands' strides and offsets are their layouts' own, so every element gemm
     // reads lies inside their storage, and `out` holds the m x n values it writes.
     unsafe {
@@ -102,6 +96,17 @@ fn matmul(a: &FlexTensor, b: &FlexTensor) -> FlexTensor {
         );
     }
     FlexTensor::from_data(TensorData::new(out, [m, n]))
+}
+
+/// Threads for a product of this many multiply-adds: as flex decides, only for products large
+/// enough to pay for them, and only where there are threads.
+fn parallelism(multiply_adds: usize) -> gemm::Parallelism {
+    #[cfg(any(not(target_family = "wasm"), feature = "threads"))]
+    if multiply_adds >= 192 * 192 * 192 {
+        return gemm::Parallelism::Rayon(0);
+    }
+    let _ = multiply_adds;
+    gemm::Parallelism::None
 }
 
 /// How the tests compare a pass of ours with burn's.
