@@ -117,8 +117,10 @@ impl Layer {
     /// Whether this layer takes the four shifted products ([`shifted`]): the convolution at its
     /// core (the layer itself, or the one a transposed convolution is the adjoint of) has at
     /// least [`SHIFTED_MIN_CHANNELS`] input channels, the weights' second dimension either way.
+    /// Never in WebAssembly: the page trained digits 6-17% slower with it, where natively a
+    /// step took 15% less (docs/experiments.md).
     fn shifted(w: &FlexTensor) -> bool {
-        dims(w)[1] >= SHIFTED_MIN_CHANNELS
+        !cfg!(target_family = "wasm") && dims(w)[1] >= SHIFTED_MIN_CHANNELS
     }
 
     fn forward(self, x: &FlexTensor, w: &FlexTensor, bias: &FlexTensor) -> FlexTensor {

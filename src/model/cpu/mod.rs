@@ -21,6 +21,7 @@ pub use norm::{batch_norm_relu, class_batch_norm_relu};
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::flex::FlexTensor;
+use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Flex};
 use burn::tensor::{Tensor, TensorData};
@@ -53,10 +54,15 @@ fn for_each_chunk(data: &mut [f32], len: usize, f: impl Fn(usize, &mut [f32]) + 
 }
 
 /// `a · b` for 2-D f32 tensors of any strides, as a new [M, N] tensor laid out by rows, written
-/// where it is allocated. flex's matmul allocates its output as bytes and copies it once more
-/// to align it for f32, which for the convolutions' large column matrices cost several percent
-/// of a digits training step (`perf record` on `webgan bench`).
+/// where it is allocated. Natively flex's matmul allocates its output as bytes and copies it
+/// once more to align it for f32, which for the convolutions' large column matrices cost
+/// several percent of a digits training step (`perf record` on `webgan bench`). In WebAssembly
+/// flex's own serves: calling gemm here trained the page's digits slower there
+/// (docs/experiments.md).
 fn matmul(a: &FlexTensor, b: &FlexTensor) -> FlexTensor {
+    if cfg!(target_family = "wasm") {
+        return burn::backend::Flex::float_matmul(a.clone(), b.clone());
+    }
     let (sa, sb) = (a.layout().shape(), b.layout().shape());
     assert!(
         sa.num_dims() == 2 && sb.num_dims() == 2 && sa[1] == sb[0],
