@@ -56,11 +56,12 @@ fn for_each_chunk(data: &mut [f32], len: usize, f: impl Fn(usize, &mut [f32]) + 
 /// `a · b` for 2-D f32 tensors of any strides, as a new [M, N] tensor laid out by rows, written
 /// where it is allocated. Natively flex's matmul allocates its output as bytes and copies it
 /// once more to align it for f32, which for the convolutions' large column matrices cost
-/// several percent of a digits training step (`perf record` on `webgan bench`). In WebAssembly
-/// flex's own serves: calling gemm here trained the page's digits slower there
+/// several percent of a digits training step (`perf record` on `webgan bench`); the page's
+/// threaded build trained digits faster with it too. The single-threaded WebAssembly build
+/// keeps flex's: there the same gemm call trained slower, for a reason not found
 /// (docs/experiments.md).
 fn matmul(a: &FlexTensor, b: &FlexTensor) -> FlexTensor {
-    if cfg!(target_family = "wasm") {
+    if cfg!(all(target_family = "wasm", not(feature = "threads"))) {
         return burn::backend::Flex::float_matmul(a.clone(), b.clone());
     }
     let (sa, sb) = (a.layout().shape(), b.layout().shape());
