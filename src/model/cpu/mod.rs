@@ -70,39 +70,85 @@ fn matmul(a: &FlexTensor, b: &FlexTensor) -> FlexTensor {
         "matmul shapes"
     );
     let (m, k, n) = (sa[0], sa[1], sb[1]);
-    let (ra, ca) = (a.layout().strides()[0], a.layout().strides()[1]);
-    let (rb, cb) = (b.layout().strides()[0], b.layout().strides()[1]);
-    let (a_data, b_data): (&[f32], &[f32]) = (a.storage(), b.storage());
-    let a_ptr = a_data[a.layout().start_offset()..].as_ptr();
-    let b_ptr = b_data[b.layout().start_offset()..].as_ptr();
+    let operand = |t: &'_ FlexTensor| {
+        let strides = t.layout().strides();
+        (t.layout().start_offset(), strides[0], strides[1])
+    };
+    let ((a_at, ra, ca), (b_at, rb, cb)) = (operand(a), operand(b));
     let mut out = vec![0f32; m * n];
-    let parallelism = parallelism(m * n * k);
-    // SAFETY: the operands' strides and offsets are their layouts' own, so every element gemm
-    // reads lies inside their storage, and `out` holds the m x n values it writes.
+    let lhs = Operand {
+        data: &a.storage::<f32>()[a_at..],
+        rows: ra,
+        cols: ca,
+    };
+    let rhs = Operand {
+        data: &b.storage::<f32>()[b_at..],
+        rows: rb,
+        cols: cb,
+    };
+    gemm(&mut out, n, false, (m, n, k), lhs, rhs);
+    FlexTensor::from_data(TensorData::new(out, [m, n]))
+}
+
+/// A matrix operand: its data and (row, column) strides.
+#[derive(Clone, Copy)]
+struct Operand<'a> {
+    data: &'a [f32],
+    rows: isize,
+    cols: isize,
+}
+
+/// `dst[m x n] (row stride `dst_rows`) = (dst if `accumulate`) + a[m x k] · b[k x n]`.
+#[allow(clippy::too_many_arguments)]
+fn gemm(
+    dst: &mut [f32],
+    dst_rows: usize,
+    accumulate: bool,
+    (m, n, k): (usize, usize, usize),
+    a: Operand<'_>,
+    b: Operand<'_>,
+) {
+    let last = |rows: usize, cols: usize, rs: isize, cs: isize| {
+        (rows.saturating_sub(1) as isize * rs + cols.saturating_sub(1) as isize * cs) as usize
+    };
+    assert!(m > 0 && n > 0 && k > 0, "empty product");
+    assert!(
+        last(m, n, dst_rows as isize, 1) < dst.len(),
+        "dst out of range"
+    );
+    assert!(
+        last(m, k, a.rows, a.cols) < a.data.len(),
+        "lhs out of range"
+    );
+    assert!(
+        last(k, n, b.rows, b.cols) < b.data.len(),
+        "rhs out of range"
+    );
+    // SAFETY: the asserts above keep every element gemm reads or writes inside the slices
+    // (all strides are positive), and `dst` is borrowed mutably, apart from `a` and `b`.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            out.as_mut_ptr(),
+            dst.as_mut_ptr(),
             1,
-            n as isize,
-            false,
-            a_ptr,
-            ca,
-            ra,
-            b_ptr,
-            cb,
-            rb,
-            0.0,
+            dst_rows as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.cols,
+            a.rows,
+            b.data.as_ptr(),
+            b.cols,
+            b.rows,
+            1.0,
             1.0,
             false,
             false,
             false,
-            parallelism,
+            parallelism(m * n * k),
         );
     }
-    FlexTensor::from_data(TensorData::new(out, [m, n]))
 }
 
 /// Threads for a product of this many multiply-adds: as flex decides, only for products large

@@ -20,7 +20,7 @@
 use burn::backend::flex::FlexTensor;
 use burn::tensor::TensorData;
 
-use super::for_each_chunk;
+use super::{Operand, for_each_chunk, gemm};
 
 /// The padded grid of a [B, C, H, W] input: B x (H/2 + 1) x (W/2 + 1) columns.
 #[derive(Clone, Copy, Debug)]
@@ -100,67 +100,6 @@ fn taps(w: &[f32], co: usize, c: usize) -> Vec<f32> {
         }
     }
     out
-}
-
-/// A matrix operand: its data and (row, column) strides.
-#[derive(Clone, Copy)]
-struct Operand<'a> {
-    data: &'a [f32],
-    rows: isize,
-    cols: isize,
-}
-
-/// `dst[m x n] (row stride `dst_rows`) = (dst if `accumulate`) + a[m x k] · b[k x n]`.
-#[allow(clippy::too_many_arguments)]
-fn gemm(
-    dst: &mut [f32],
-    dst_rows: usize,
-    accumulate: bool,
-    (m, n, k): (usize, usize, usize),
-    a: Operand<'_>,
-    b: Operand<'_>,
-) {
-    let last = |rows: usize, cols: usize, rs: isize, cs: isize| {
-        (rows.saturating_sub(1) as isize * rs + cols.saturating_sub(1) as isize * cs) as usize
-    };
-    assert!(m > 0 && n > 0 && k > 0, "empty product");
-    assert!(
-        last(m, n, dst_rows as isize, 1) < dst.len(),
-        "dst out of range"
-    );
-    assert!(
-        last(m, k, a.rows, a.cols) < a.data.len(),
-        "lhs out of range"
-    );
-    assert!(
-        last(k, n, b.rows, b.cols) < b.data.len(),
-        "rhs out of range"
-    );
-    // SAFETY: the asserts above keep every element gemm reads or writes inside the slices
-    // (all strides are positive), and `dst` is borrowed mutably, apart from `a` and `b`.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            dst_rows as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.cols,
-            a.rows,
-            b.data.as_ptr(),
-            b.cols,
-            b.rows,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            super::parallelism(m * n * k),
-        );
-    }
 }
 
 fn floats(t: &FlexTensor) -> FlexTensor {
