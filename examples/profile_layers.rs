@@ -41,7 +41,7 @@ fn main() {
     for backward in [false, true] {
         let tag = if backward { "fwd+bwd" } else { "fwd" };
         for (cin, cout, h) in [(128, 64, 7), (64, 1, 14)] {
-            let up = UpConv::new(cin, cout, &dev);
+            let up = UpConv::new(cin, cout, webgan::model::Upsample::Transposed, &dev);
             let x = Tensor::<4>::random([b, h, h, cin], Distribution::Normal(0., 1.), &dev)
                 .require_grad();
             time(&format!("{tag} ours UpConv {cin}->{cout} {h}x{h}"), || {

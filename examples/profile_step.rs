@@ -26,7 +26,7 @@ fn main() {
     let arch = Preset::Digits.arch();
     let b = 64;
     let g = Generator::new(&arch, &dev);
-    let d = Discriminator::new(&arch, false, &dev);
+    let d = Discriminator::new(&arch, Default::default(), &dev);
     let z = Tensor::<2>::random([b, 64], Distribution::Normal(0., 1.), &dev);
     let labels = Tensor::<1, Int>::from_data(
         TensorData::new((0..b as i64).map(|i| i % 10).collect::<Vec<_>>(), [b]),

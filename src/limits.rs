@@ -106,6 +106,12 @@ pub const BETA2: Limit = Limit::real("beta2", 0.0, 0.99999);
 pub const D_STEPS: Limit = Limit::int("d_steps", 1, 20);
 pub const LABEL_SMOOTHING: Limit = Limit::real("label_smoothing", 0.0, 0.5);
 pub const GP_WEIGHT: Limit = Limit::real("gp_weight", 0.0, 1000.0);
+/// R1's gamma (Mescheder et al., 2018); 0 turns the penalty off. Published values run from
+/// 0.01 (small images) to 100 (large ones).
+pub const R1_WEIGHT: Limit = Limit::real("r1_weight", 0.0, 1000.0);
+/// Weight of the discriminator's auxiliary classifier loss (Odena et al., 2017); 0 turns it
+/// off. Past 10 the classes would drown the adversarial game.
+pub const AUX_WEIGHT: Limit = Limit::real("aux_weight", 0.0, 10.0);
 /// 0 turns the generator's moving average off; below 1, or it would never move. Past 0.99999
 /// its horizon (100k steps) exceeds any run this project trains.
 pub const EMA_DECAY: Limit = Limit::real("ema_decay", 0.0, 0.99999);
@@ -116,6 +122,9 @@ pub const IMAGE_SIZE: Limit = Limit::int("image_size", 6, 256);
 /// Feature maps of the first stage; the widest stage is bounded by [`WIDEST`] too.
 pub const WIDTH: Limit = Limit::int("width", 1, 1024);
 pub const WIDEST: u64 = 4096;
+/// The discriminator's feature maps as a multiple of the generator's; its widest stage is
+/// bounded by [`WIDEST`] too.
+pub const D_WIDTH_FACTOR: Limit = Limit::int("d_width_factor", 1, 8);
 pub const N_CLASSES: Limit = Limit::int("n_classes", 0, 1000);
 pub const CLASS_EMBED_DIM: Limit = Limit::int("class_embed_dim", 1, 1024);
 /// Columns of an image grid (`webgan sample --cols`, the page's `renderGrid`).
@@ -124,7 +133,7 @@ pub const TOY_HIDDEN: Limit = Limit::int("hidden", 1, 4096);
 pub const TOY_LAYERS: Limit = Limit::int("layers", 1, 16);
 
 /// The limits a training spec's fields obey, in the order a form shows them.
-pub const TRAINING: [Limit; 13] = [
+pub const TRAINING: [Limit; 18] = [
     LR_G,
     LR_D,
     BATCH_SIZE,
@@ -135,6 +144,11 @@ pub const TRAINING: [Limit; 13] = [
     LABEL_SMOOTHING,
     GP_WEIGHT,
     EMA_DECAY,
+    BETA1,
+    BETA2,
+    D_WIDTH_FACTOR,
+    AUX_WEIGHT,
+    R1_WEIGHT,
     IMAGE_SIZE,
     N_CLASSES,
     CLASS_EMBED_DIM,

@@ -1,8 +1,8 @@
 //! GAN losses, all computed from raw discriminator outputs (logits), never from probabilities:
 //! `softplus` is written in its overflow-free form, so no loss is ever log(0).
 
-use burn::tensor::Tensor;
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::{log_softmax, relu, sigmoid};
+use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 /// Which adversarial objective to train with.
@@ -141,6 +141,14 @@ fn with_gradient(x: Tensor<1>, terms: Tensor<1>, grad: Tensor<1>) -> Tensor<1> {
     (linear.clone() - linear.detach() + terms.detach()).sum_dim(0)
 }
 
+/// The mean cross-entropy of softmax(`logits`) ([B, classes]) against `labels` ([B]), as a
+/// [1] tensor: the auxiliary classifier's loss.
+pub fn class_cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
+    let [b, _] = logits.dims();
+    let picked = log_softmax(logits, 1).gather(1, labels.reshape([b, 1]));
+    -picked.mean()
+}
+
 /// log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
 pub fn softplus<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     relu(x.clone()) + x.abs().neg().exp().log1p()
@@ -158,6 +166,19 @@ mod tests {
 
     fn t(values: &[f32]) -> Tensor<1> {
         Tensor::from_floats(values, &Device::flex())
+    }
+
+    #[test]
+    fn class_cross_entropy_is_the_mean_negative_log_softmax_of_the_label() {
+        let device = Device::flex();
+        let logits = Tensor::<2>::from_floats([[2.0, 0.0, 0.0], [0.0, 1.0, 3.0]], &device);
+        let labels = Tensor::<1, Int>::from_ints([0, 1], &device);
+        let got = crate::inference::read_floats(class_cross_entropy(logits, labels)).unwrap();
+        let e = std::f32::consts::E;
+        let first = -(e.powi(2) / (e.powi(2) + 2.0)).ln();
+        let second = -(e / (1.0 + e + e.powi(3))).ln();
+        let want = (first + second) / 2.0;
+        assert!((got[0] - want).abs() < 1e-5, "{} vs {want}", got[0]);
     }
 
     fn scalar(x: Tensor<1>) -> f32 {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, WebganError};
 use crate::loss::GanLoss;
-use crate::model::{ArchConfig, ImageGanConfig};
+use crate::model::{ArchConfig, ImageGanConfig, Upsample};
 use crate::presets::{Preset, Recipe};
 use crate::train::TrainConfig;
 use crate::train::augment::Augmentation;
@@ -33,6 +33,13 @@ pub struct TrainSpec {
     pub augment: Option<Vec<Augmentation>>,
     /// Spectral normalisation of the discriminator's weights.
     pub spectral_norm: Option<bool>,
+    /// Adam's decays (`TrainConfig::beta1`, `beta2`), the same for both networks.
+    pub beta1: Option<f32>,
+    pub beta2: Option<f32>,
+    /// Weight of D's auxiliary classifier (`TrainConfig::aux_weight`; 0: none).
+    pub aux_weight: Option<f32>,
+    /// R1's gamma (`TrainConfig::r1_weight`; 0: off).
+    pub r1_weight: Option<f32>,
     /// Architecture overrides. For the image presets, a data set of another shape (the page's
     /// "your own files") sets `image_size`, `channels` and `n_classes` from the data.
     pub latent_dim: Option<usize>,
@@ -43,6 +50,10 @@ pub struct TrainSpec {
     /// Conditional batch norm in the generator (`ImageGanConfig::class_norm`): conditional
     /// image models only.
     pub class_norm: Option<bool>,
+    /// The discriminator's width as a multiple of `width` (`ImageGanConfig::d_width_factor`).
+    pub d_width_factor: Option<usize>,
+    /// How the generator doubles the image's side (`ImageGanConfig::upsample`).
+    pub upsample: Option<Upsample>,
 }
 
 impl Default for TrainSpec {
@@ -67,12 +78,18 @@ impl TrainSpec {
             ema_decay: None,
             augment: None,
             spectral_norm: None,
+            beta1: None,
+            beta2: None,
+            aux_weight: None,
+            r1_weight: None,
             latent_dim: None,
             width: None,
             image_size: None,
             channels: None,
             n_classes: None,
             class_norm: None,
+            d_width_factor: None,
+            upsample: None,
         }
     }
 
@@ -101,12 +118,18 @@ impl TrainSpec {
             ema_decay: self.ema_decay.or(base.ema_decay),
             augment: self.augment.clone().or(base.augment.clone()),
             spectral_norm: self.spectral_norm.or(base.spectral_norm),
+            beta1: self.beta1.or(base.beta1),
+            beta2: self.beta2.or(base.beta2),
+            aux_weight: self.aux_weight.or(base.aux_weight),
+            r1_weight: self.r1_weight.or(base.r1_weight),
             latent_dim: self.latent_dim.or(base.latent_dim),
             width: self.width.or(base.width),
             image_size: self.image_size.or(base.image_size),
             channels: self.channels.or(base.channels),
             n_classes: self.n_classes.or(base.n_classes),
             class_norm: self.class_norm.or(base.class_norm),
+            d_width_factor: self.d_width_factor.or(base.d_width_factor),
+            upsample: self.upsample.or(base.upsample),
         }
     }
 
@@ -133,6 +156,8 @@ impl TrainSpec {
                 width: self.width.unwrap_or(c.width),
                 n_classes: self.n_classes.unwrap_or(c.n_classes),
                 class_norm: self.class_norm.unwrap_or(c.class_norm),
+                d_width_factor: self.d_width_factor.unwrap_or(c.d_width_factor),
+                upsample: self.upsample.unwrap_or(c.upsample),
                 ..c
             }),
             ArchConfig::Toy(_) if self.class_norm == Some(true) => {
@@ -142,6 +167,27 @@ impl TrainSpec {
                     format!(
                         "conditional batch norm needs a conditional image model; {} is 2-D \
                          points without classes",
+                        self.preset.name()
+                    ),
+                ));
+            }
+            ArchConfig::Toy(_) if self.d_width_factor.is_some_and(|f| f != 1) => {
+                return Err(WebganError::invalid(
+                    "d_width_factor",
+                    self.d_width_factor.unwrap_or(1),
+                    format!(
+                        "{}'s two networks share one width (`width`); the factor is for image \
+                         models",
+                        self.preset.name()
+                    ),
+                ));
+            }
+            ArchConfig::Toy(_) if self.upsample == Some(Upsample::Resize) => {
+                return Err(WebganError::invalid(
+                    "upsample",
+                    "resize",
+                    format!(
+                        "{} draws 2-D points with an MLP; upsampling is for image models",
                         self.preset.name()
                     ),
                 ));
@@ -169,6 +215,10 @@ impl TrainSpec {
             config.augment = augment.clone();
         }
         config.spectral_norm = self.spectral_norm.unwrap_or(config.spectral_norm);
+        config.beta1 = self.beta1.unwrap_or(config.beta1);
+        config.beta2 = self.beta2.unwrap_or(config.beta2);
+        config.aux_weight = self.aux_weight.unwrap_or(config.aux_weight);
+        config.r1_weight = self.r1_weight.unwrap_or(config.r1_weight);
         arch.validate()?;
         config.validate(&arch)?;
         Ok((arch, config))
@@ -188,6 +238,10 @@ impl TrainSpec {
             ema_decay: Some(config.ema_decay),
             augment: Some(config.augment.clone()),
             spectral_norm: Some(config.spectral_norm),
+            beta1: Some(config.beta1),
+            beta2: Some(config.beta2),
+            aux_weight: Some(config.aux_weight),
+            r1_weight: Some(config.r1_weight),
             latent_dim: Some(arch.latent_dim()),
             ..TrainSpec::preset(preset)
         };
@@ -198,6 +252,8 @@ impl TrainSpec {
                 s.channels = Some(c.channels);
                 s.n_classes = Some(c.n_classes);
                 s.class_norm = Some(c.class_norm);
+                s.d_width_factor = Some(c.d_width_factor);
+                s.upsample = Some(c.upsample);
             }
             ArchConfig::Toy(c) => s.width = Some(c.hidden),
         }
@@ -215,15 +271,20 @@ mod tests {
         assert_eq!(arch, Preset::Digits.arch());
         assert_eq!(config, Preset::Digits.train_config());
         let spec = TrainSpec::from_json(
-            r#"{"preset":"digits","batch_size":16,"width":32,"class_norm":true}"#,
+            r#"{"preset":"digits","batch_size":16,"width":32,"class_norm":true,
+                "beta1":0.0,"beta2":0.99,"aux_weight":0.1,"r1_weight":1.0,
+                "d_width_factor":2,"upsample":"resize"}"#,
         )
         .unwrap();
         let (arch, config) = spec.resolve().unwrap();
         assert_eq!(config.batch_size, 16);
+        assert_eq!((config.beta1, config.beta2), (0.0, 0.99));
+        assert_eq!((config.aux_weight, config.r1_weight), (0.1, 1.0));
         let ArchConfig::Image(c) = &arch else {
             panic!("digits is an image preset")
         };
         assert_eq!((c.width, c.n_classes, c.class_norm), (32, 10, true));
+        assert_eq!((c.d_width_factor, c.upsample), (2, Upsample::Resize));
         // Round trip through `of`.
         assert_eq!(
             TrainSpec::of(Preset::Digits, &arch, &config)
@@ -231,6 +292,17 @@ mod tests {
                 .unwrap(),
             (arch, config)
         );
+    }
+
+    #[test]
+    fn image_only_settings_are_refused_for_points() {
+        let resolve = |json: &str| TrainSpec::from_json(json).unwrap().resolve();
+        let e = resolve(r#"{"preset":"ring","upsample":"resize"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("upsample"), "{e}");
+        resolve(r#"{"preset":"ring","upsample":"transposed"}"#).unwrap();
+        assert!(TrainSpec::from_json(r#"{"preset":"digits","upsample":"bilinear"}"#).is_err());
     }
 
     #[test]

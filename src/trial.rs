@@ -367,7 +367,8 @@ fn part(s: &str) -> String {
 /// The storage key for a Train view verdict: the rule, the module's version, the adapter, the
 /// preset, the batch, the CPU's threads, and a fingerprint of what else a step's cost depends
 /// on (the architecture, the loss, D updates per step, DiffAugment, spectral normalisation,
-/// whether the moving average runs); not the seed or the learning rates. A spec the trainer
+/// whether the moving average, an auxiliary classifier and R1 run); not the seed or the
+/// learning rates. A spec the trainer
 /// would refuse is an error.
 pub fn training_key(
     module_version: &str,
@@ -383,6 +384,8 @@ pub fn training_key(
         "augment": config.augment,
         "spectral_norm": config.spectral_norm,
         "ema": config.ema_decay > 0.0,
+        "aux_classifier": config.aux_weight > 0.0,
+        "r1": config.r1_weight > 0.0,
     });
     Ok(format!(
         "webgan.train-trial.{RULE_VERSION}|{}|{}|{}|batch {}|{} threads|{:08x}",

@@ -252,10 +252,20 @@ fn counted_sizes_match_the_models_burn_builds() {
             .with_n_classes(10)
             .with_class_norm(true),
     ));
+    archs.push(ArchConfig::Image(
+        ImageGanConfig::new()
+            .with_n_classes(10)
+            .with_d_width_factor(2),
+    ));
+    archs.push(ArchConfig::Image(
+        ImageGanConfig::new()
+            .with_n_classes(10)
+            .with_upsample(webgan::model::Upsample::Resize),
+    ));
     for arch in archs {
         let size = ModelSize::of(&arch).unwrap();
         let g = Generator::new(&arch, &device).num_params() as u64;
-        let d = Discriminator::new(&arch, false, &device).num_params() as u64;
+        let d = Discriminator::new(&arch, Default::default(), &device).num_params() as u64;
         assert_eq!(
             (size.generator_params, size.discriminator_params),
             (g, d),

@@ -153,16 +153,36 @@ fn checkpoints_from_before_the_average_load_and_train_as_they_did() {
         train.remove("ema_decay").unwrap();
         train.remove("augment").unwrap();
         train.remove("spectral_norm").unwrap();
+        train.remove("aux_weight").unwrap();
+        train.remove("r1_weight").unwrap();
+        m["arch"]
+            .as_object_mut()
+            .unwrap()
+            .remove("d_width_factor")
+            .unwrap();
     });
     let text = String::from_utf8_lossy(&old);
-    assert!(
-        !text.contains("ema_decay") && !text.contains("augment") && !text.contains("spectral_norm")
-    );
+    for added in [
+        "ema_decay",
+        "augment",
+        "spectral_norm",
+        "aux_weight",
+        "r1_weight",
+        "d_width",
+    ] {
+        assert!(!text.contains(added), "{added}");
+    }
     let (m, mut resumed, _) = weights::load_checkpoint(&old, "old", &common::cpu(), true).unwrap();
     let settings = m.train.unwrap();
     assert_eq!(settings.ema_decay, 0.0, "older runs had no average");
     assert!(settings.augment.is_empty(), "nor augmentations");
     assert!(!settings.spectral_norm, "nor spectral normalisation");
+    assert_eq!(
+        (settings.aux_weight, settings.r1_weight),
+        (0.0, 0.0),
+        "nor D's classifier or R1"
+    );
+    assert_eq!(m.arch, t.arch, "D as wide as G");
     // Without the section the average starts as the generator.
     let live = tensors(&t.live_generator_for_inference());
     assert_same(&tensors(resumed.ema()), &live, "average of an old file");

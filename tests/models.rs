@@ -10,7 +10,7 @@ use webgan::presets::Preset;
 fn shapes(arch: &ArchConfig, device: &Device) {
     let b = 3;
     let g = Generator::new(arch, device);
-    let d = Discriminator::new(arch, false, device);
+    let d = Discriminator::new(arch, Default::default(), device);
     let z = Tensor::<2>::random(
         [b, arch.latent_dim()],
         Distribution::Normal(0.0, 1.0),
@@ -127,4 +127,59 @@ fn absurd_architectures_are_refused_with_a_message() {
             .to_string()
             .contains("latent_dim")
     );
+}
+
+#[test]
+fn a_resize_convolution_generator_learns_through_the_cpu_training_path() {
+    // On flex under autodiff the convolutions run webgan's own passes (`model::cpu`), with the
+    // resize-convolution's kernel made from its taps; through the matmul path they are burn's
+    // operations alone. Both must give the taps the same gradient.
+    let device = common::cpu().autodiff();
+    let arch = ArchConfig::Image(
+        ImageGanConfig::new()
+            .with_image_size(16)
+            .with_latent_dim(8)
+            .with_width(8)
+            .with_n_classes(3)
+            .with_upsample(webgan::model::Upsample::Resize),
+    );
+    shapes(&arch, &device);
+    device.seed(7);
+    let g = Generator::new(&arch, &device);
+    let z = Tensor::<2>::random([4, 8], Distribution::Normal(0.0, 1.0), &device);
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 1, 2, 0], [4]), &device);
+    let tap_gradients = |g: &Generator| {
+        let Generator::Image(inner) = g else {
+            unreachable!("an image generator")
+        };
+        // A weighted sum, so that no gradient is trivially uniform.
+        let out = g.forward(z.clone(), Some(labels.clone()));
+        let [rows, cols] = out.dims();
+        let values = (0..rows * cols)
+            .map(|i| ((i * 37) % 101) as f32 / 101.0)
+            .collect();
+        let weights = Tensor::<2>::from_data(TensorData::new(values, [rows, cols]), &device);
+        let grads = (out * weights).sum().backward();
+        inner
+            .ups
+            .iter()
+            .map(|up| {
+                assert_eq!(up.weight.dims()[2..], [3, 3]);
+                up.weight
+                    .val()
+                    .grad(&grads)
+                    .expect("the taps have a gradient")
+            })
+            .collect::<Vec<_>>()
+    };
+    let ours = tap_gradients(&g);
+    let mut plain = g.clone();
+    plain.set_matmul_convs(true);
+    let burns = tap_gradients(&plain);
+    for (a, b) in ours.into_iter().zip(burns) {
+        let scale = b.clone().abs().max().into_scalar::<f32>();
+        assert!(scale > 0.0);
+        a.into_data()
+            .assert_approx_eq::<f32>(&b.into_data(), Tolerance::absolute(1e-4 * scale.max(1.0)));
+    }
 }

@@ -249,7 +249,7 @@ fn gradient_penalty_direction_and_norm_match_backprop() {
     let device = common::cpu().autodiff();
     let arch = common::toy_arch();
     device.seed(3);
-    let d = Discriminator::new(&arch, false, &device);
+    let d = Discriminator::new(&arch, Default::default(), &device);
     let x = Tensor::<2>::random([4, 2], Distribution::Normal(0.0, 1.0), &device);
     let u = input_gradient_direction(&d, x.clone(), None);
     let norms: Vec<f32> = read_floats(u.clone().powi_scalar(2).sum_dim(1).inner()).unwrap();

@@ -17,6 +17,11 @@ const FIELDS = [
   { id: 'train-width', key: 'width', name: 'network width' },
   { id: 'train-seed', key: 'seed', name: 'seed' },
   { id: 'train-ema', key: 'ema_decay', name: 'EMA decay' },
+  { id: 'train-beta1', key: 'beta1', name: 'Adam β1' },
+  { id: 'train-beta2', key: 'beta2', name: 'Adam β2' },
+  { id: 'train-d-width', key: 'd_width_factor', name: 'D width ×' },
+  { id: 'train-aux', key: 'aux_weight', name: 'D classifier weight' },
+  { id: 'train-r1', key: 'r1_weight', name: 'R1 γ' },
 ];
 // DiffAugment's policy when its box is ticked (Rust's Augmentation names; the order is Rust's).
 const AUGMENT = ['color', 'translation', 'cutout'];
@@ -26,6 +31,7 @@ export const TRAINING_FIELD_IDS = [
   'train-augment',
   'train-spectral',
   'train-class-norm',
+  'train-upsample',
   ...FIELDS.map((f) => f.id),
 ];
 // The refresh period is the page's own setting (not the trainer's).
@@ -93,6 +99,8 @@ export function readOptions() {
   // Left to the recipe (on for digits) until the user ticks or unticks it; Rust refuses it,
   // with a message, for data without classes.
   if (classNormChosen) options.class_norm = $('train-class-norm').checked;
+  // Empty: the preset's (Rust refuses resize for 2-D points, with a message).
+  if ($('train-upsample').value) options.upsample = $('train-upsample').value;
   return { options, errors };
 }
 

@@ -33,21 +33,25 @@ fn median_ms(mut f: impl FnMut() -> Result<()>, repeats: usize) -> Result<f64> {
 
 fn bench_backend(
     kind: BackendKind,
+    spec: &TrainSpec,
     batches: &[usize],
     repeats: usize,
     only: Option<BenchPart>,
 ) -> Result<serde_json::Value> {
     let device = backend::open(kind)?;
     let mut result = serde_json::json!({ "backend": kind.name() });
+    if let Some(upsample) = spec.upsample {
+        result["upsample"] = serde_json::json!(upsample);
+    }
     for &b in batches {
         let mut line = format!("{:<8} batch {:>4}", kind.name(), b);
         if only != Some(BenchPart::Train) {
-            let forward = generation_ms(kind, &device, b, repeats)?;
+            let forward = generation_ms(kind, spec, &device, b, repeats)?;
             line += &format!("   G forward {forward:>9.1} ms");
             result[format!("g_forward_b{b}_ms")] = serde_json::json!(round(forward));
         }
         if only != Some(BenchPart::Generate) {
-            let (iteration, on_device) = iteration_ms(kind, &device, b, repeats)?;
+            let (iteration, on_device) = iteration_ms(kind, spec, &device, b, repeats)?;
             line += &format!("   train iteration (D+G) {iteration:>9.1} ms");
             result[format!("train_iter_b{b}_ms")] = serde_json::json!(round(iteration));
             result[format!("data_on_device_b{b}")] = serde_json::json!(on_device);
@@ -60,8 +64,14 @@ fn bench_backend(
 }
 
 /// The digits generator's forward pass on `batch` latents, read back.
-fn generation_ms(kind: BackendKind, device: &Device, batch: usize, repeats: usize) -> Result<f64> {
-    let arch = Preset::Digits.arch();
+fn generation_ms(
+    kind: BackendKind,
+    spec: &TrainSpec,
+    device: &Device,
+    batch: usize,
+    repeats: usize,
+) -> Result<f64> {
+    let (arch, _) = spec.resolve()?;
     let mut sampler = Sampler::from_generator(
         Manifest::new(FileKind::Generator, arch.clone(), "bench", 0),
         Generator::new(&arch, device),
@@ -80,13 +90,14 @@ fn generation_ms(kind: BackendKind, device: &Device, batch: usize, repeats: usiz
 /// training set on the device where the backend is a GPU (returned: whether it was).
 fn iteration_ms(
     kind: BackendKind,
+    spec: &TrainSpec,
     device: &Device,
     batch: usize,
     repeats: usize,
 ) -> Result<(f64, bool)> {
     let spec = TrainSpec {
         batch_size: Some(batch),
-        ..TrainSpec::preset(Preset::Digits)
+        ..spec.clone()
     };
     let mut run = TrainingRun::new(&spec, Some(random_digits(batch)), device)?;
     run.set_matmul_convs(kind.prefers_matmul_convs());
@@ -140,9 +151,13 @@ pub fn run(args: BenchArgs) -> Result<()> {
         args.repeats
     );
     let reference = args.reference.as_deref().map(read_reference).transpose()?;
+    let spec = TrainSpec {
+        upsample: args.upsample,
+        ..TrainSpec::preset(Preset::Digits)
+    };
     let mut lines = Vec::new();
     for kind in kinds {
-        match bench_backend(kind, &args.batch, args.repeats, args.only) {
+        match bench_backend(kind, &spec, &args.batch, args.repeats, args.only) {
             Ok(v) => lines.push(v),
             Err(e) if args.backend == "all" => println!("{:<8} skipped: {e}", kind.name()),
             Err(e) => return Err(e),

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use crate::backend::BackendKind;
 use crate::error::Result;
 use crate::loss::GanLoss;
+use crate::model::Upsample;
 use crate::presets::Preset;
 use crate::train::augment::Augmentation;
 
@@ -205,6 +206,27 @@ pub struct TrainArgs {
     /// recipe where the model has classes, else off].
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub class_norm: Option<bool>,
+    /// The discriminator's width as a multiple of --width (image presets) [default: 1].
+    #[arg(long)]
+    pub d_width_factor: Option<usize>,
+    /// How the generator doubles the image's side (image presets) [default: transposed].
+    #[arg(long, value_enum)]
+    pub upsample: Option<Upsample>,
+    /// Adam's first-moment decay, both networks [default: 0.5 (DCGAN)].
+    #[arg(long)]
+    pub beta1: Option<f32>,
+    /// Adam's second-moment decay, both networks [default: 0.999].
+    #[arg(long)]
+    pub beta2: Option<f32>,
+    /// Weight of an auxiliary classifier in D (AC-GAN): D learns to name real images' classes,
+    /// G is rewarded when D names its images' classes; conditional models only [default: 0,
+    /// none].
+    #[arg(long)]
+    pub aux_weight: Option<f32>,
+    /// R1's gamma: a penalty on D's squared gradient at real images, applied every 16 D
+    /// updates (Mescheder et al., 2018) [default: 0, off].
+    #[arg(long)]
+    pub r1_weight: Option<f32>,
     /// Where tensors run.
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendKind,
@@ -280,6 +302,9 @@ pub struct BenchArgs {
     /// kernels: scripts/count-kernels.sh).
     #[arg(long, value_enum)]
     pub only: Option<BenchPart>,
+    /// How the generator upsamples [default: the digits preset's, transposed].
+    #[arg(long, value_enum)]
+    pub upsample: Option<Upsample>,
 }
 
 /// One half of `webgan bench`.

@@ -42,6 +42,30 @@ pub struct ImageGanConfig {
     /// written before it existed read as `false`.
     #[config(default = false)]
     pub class_norm: bool,
+    /// The discriminator's feature maps as a multiple of `width` (1: as wide as the
+    /// generator). A wider D is the lever when D is what limits the game; it costs time
+    /// roughly with its square. Files written before it existed read as 1.
+    #[config(default = 1)]
+    pub d_width_factor: usize,
+    /// How each generator stage doubles the image's side. Files written before it existed
+    /// read as `transposed`.
+    #[config(default = "Upsample::Transposed")]
+    pub upsample: Upsample,
+}
+
+/// How a generator stage doubles the side of its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum Upsample {
+    /// A 4x4 stride-2 transposed convolution (DCGAN): 16 taps, free to differ between the
+    /// four output phases, which is where checkerboard artefacts come from.
+    Transposed,
+    /// Nearest-neighbour doubling, then a 3x3 convolution (Odena et al., "Deconvolution and
+    /// Checkerboard Artifacts", Distill 2016): every output phase sees the same 9 taps.
+    /// Computed as the transposed convolution whose 4x4 kernel those taps determine, so it
+    /// costs what `transposed` costs on every backend.
+    Resize,
 }
 
 /// How a conditional generator combines z with the class label's embedding e(y).
@@ -76,6 +100,11 @@ impl ImageGanConfig {
         Ok((start, stages))
     }
 
+    /// Feature maps of the discriminator's first stage.
+    pub fn d_width(&self) -> usize {
+        self.width * self.d_width_factor
+    }
+
     /// Number of values in one image (height x width x channels).
     pub fn image_len(&self) -> usize {
         self.image_size * self.image_size * self.channels
@@ -106,6 +135,7 @@ impl ImageGanConfig {
                 "conditional batch norm needs classes (n_classes > 0); this model has none",
             ));
         }
+        limits::D_WIDTH_FACTOR.check_count(self.d_width_factor as u64)?;
         let (_, stages) = self.stages()?;
         let widest = (self.width as u64).checked_shl(stages as u32 - 1);
         if widest.is_none_or(|w| w > limits::WIDEST) {
@@ -114,6 +144,18 @@ impl ImageGanConfig {
                 self.width,
                 format!(
                     "the widest stage (width x {}) must stay at most {}",
+                    1u64 << (stages - 1),
+                    limits::WIDEST
+                ),
+            ));
+        }
+        let d_widest = widest.and_then(|w| w.checked_mul(self.d_width_factor as u64));
+        if d_widest.is_none_or(|w| w > limits::WIDEST) {
+            return Err(WebganError::invalid(
+                "d_width_factor",
+                self.d_width_factor,
+                format!(
+                    "the discriminator's widest stage (width x {} x this) must stay at most {}",
                     1u64 << (stages - 1),
                     limits::WIDEST
                 ),
@@ -170,10 +212,18 @@ where
     if value.get("kind").and_then(|k| k.as_str()) == Some("image")
         && let Some(fields) = value.as_object_mut()
     {
-        // Before conditional batch norm, every generator's batch norms were the plain ones.
+        // Before conditional batch norm, every generator's batch norms were the plain ones;
+        // before the factor, D was exactly as wide as G; before the choice, every generator
+        // upsampled by transposed convolutions.
         fields
             .entry("class_norm")
             .or_insert(serde_json::json!(false));
+        fields
+            .entry("d_width_factor")
+            .or_insert(serde_json::json!(1));
+        fields
+            .entry("upsample")
+            .or_insert(serde_json::json!("transposed"));
     }
     serde_json::from_value(value).map_err(D::Error::custom)
 }
@@ -239,6 +289,8 @@ mod tests {
             panic!("an image architecture")
         };
         assert!(!c.class_norm);
+        assert_eq!(c.d_width_factor, 1);
+        assert_eq!(c.upsample, Upsample::Transposed);
         assert_eq!(c, ImageGanConfig::new().with_n_classes(10));
         // A written one reads back as written; toy architectures are left alone.
         let on = ArchConfig::Image(c.with_class_norm(true));
@@ -250,6 +302,25 @@ mod tests {
             read(r#"{"arch":{"kind":"image"}}"#).is_err(),
             "only added fields fill in"
         );
+    }
+
+    #[test]
+    fn the_discriminator_width_factor_is_bounded() {
+        let wide = |f| ImageGanConfig::new().with_d_width_factor(f).validate();
+        wide(2).unwrap();
+        assert_eq!(ImageGanConfig::new().with_d_width_factor(3).d_width(), 192);
+        for bad in [0, 9] {
+            let e = wide(bad).unwrap_err().to_string();
+            assert!(e.contains("d_width_factor"), "{e}");
+        }
+        // Within the factor's own bounds, but D's widest stage past the limit.
+        let e = ImageGanConfig::new()
+            .with_width(1024)
+            .with_d_width_factor(8)
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("width"), "{e}");
     }
 
     #[test]

@@ -12,16 +12,29 @@ use super::spectral::SpectralNorm;
 
 const LEAK: f32 = 0.2;
 
+/// What a discriminator has beyond its architecture; decided by the training settings
+/// (`TrainConfig::discriminator_options`), since only training uses a discriminator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiscriminatorOptions {
+    /// Every weight spectrally normalised (`spectral`).
+    pub spectral_norm: bool,
+    /// A second head that classifies the image (AC-GAN; conditional image models only).
+    pub aux_classifier: bool,
+}
+
 /// DCGAN discriminator without normalisation layers (so it also serves WGAN-GP, where batch norm
 /// would break the per-sample gradient penalty): 4x4 stride-2 convolutions (as [`DownConv`])
 /// with LeakyReLU, then a linear head. Conditional models add a projection term
 /// `<embed(y), features>` (Miyato & Koyama, 2018). With spectral normalisation every weight
 /// (convolutions, head, projection) is divided by its largest singular value (`spectral`).
+/// An auxiliary classifier (Odena et al., 2017) is a second linear head on the same features,
+/// one logit per class; it is not normalised (it feeds a classification loss, not the game).
 #[derive(Module, Debug)]
 pub struct ImageDiscriminator {
     pub downs: Vec<DownConv>,
     pub head: Linear,
     pub class_projection: Option<Embedding>,
+    pub aux_classifier: Option<Linear>,
     /// One per weight, in the order downs, head, projection; empty without normalisation.
     pub spectral: Vec<SpectralNorm>,
     pub image_size: usize,
@@ -67,19 +80,20 @@ impl ImageDiscriminator {
         self.downs.iter_mut().for_each(|down| down.matmul = on);
     }
 
-    /// `spectral_norm`: with spectral normalisation (its power-iteration state drawn after
-    /// the weights, from the same seeded generator).
-    pub fn new(config: &ImageGanConfig, spectral_norm: bool, device: &Device) -> Self {
+    /// With spectral normalisation, its power-iteration state is drawn after the weights, from
+    /// the same seeded generator.
+    pub fn new(config: &ImageGanConfig, options: DiscriminatorOptions, device: &Device) -> Self {
         let (start, stages) = config.stages().expect("validated config");
+        let width = config.d_width();
         let mut downs = Vec::new();
         let mut ch = config.channels;
         for stage in 0..stages {
-            let out = config.width << stage;
+            let out = width << stage;
             downs.push(DownConv::new(ch, out, device));
             ch = out;
         }
         let features = start * start * ch;
-        let mut rows: Vec<usize> = (0..stages).map(|stage| config.width << stage).collect();
+        let mut rows: Vec<usize> = (0..stages).map(|stage| width << stage).collect();
         rows.push(features);
         if config.n_classes > 0 {
             rows.push(config.n_classes);
@@ -94,7 +108,12 @@ impl ImageDiscriminator {
                     .with_initializer(dcgan_init())
                     .init(device)
             }),
-            spectral: spectral_states(spectral_norm, &rows, device),
+            spectral: spectral_states(options.spectral_norm, &rows, device),
+            aux_classifier: (options.aux_classifier && config.n_classes > 0).then(|| {
+                LinearConfig::new(features, config.n_classes)
+                    .with_initializer(dcgan_init())
+                    .init(device)
+            }),
             image_size: config.image_size,
             channels: config.channels,
         }
@@ -120,6 +139,15 @@ impl ImageDiscriminator {
     }
 
     pub fn forward(&self, x: Tensor<2>, labels: Option<Tensor<1, Int>>) -> Tensor<1> {
+        self.forward_with_classes(x, labels).0
+    }
+
+    /// The logits and, with an auxiliary classifier, its class logits [B, n_classes].
+    pub fn forward_with_classes(
+        &self,
+        x: Tensor<2>,
+        labels: Option<Tensor<1, Int>>,
+    ) -> (Tensor<1>, Option<Tensor<2>>) {
         let [b, _] = x.dims();
         let (s, c) = (self.image_size, self.channels);
         let mut h = x.reshape([b, s, s, c]).permute([0, 3, 1, 2]);
@@ -129,6 +157,10 @@ impl ImageDiscriminator {
         }
         let [_, cc, hh, ww] = h.dims();
         let features = h.reshape([b, cc * hh * ww]);
+        let classes = self
+            .aux_classifier
+            .as_ref()
+            .map(|head| head.forward(features.clone()));
         let n = self.downs.len();
         let mut logits = linear(&self.head, self.sn(n), features.clone()).reshape([b]);
         if let Some(projection) = &self.class_projection {
@@ -138,7 +170,7 @@ impl ImageDiscriminator {
             let [_, _, d] = e.dims();
             logits = logits + (e.reshape([b, d]) * features).sum_dim(1).reshape([b]);
         }
-        logits
+        (logits, classes)
     }
 }
 
@@ -189,8 +221,9 @@ impl ToyDiscriminator {
     }
 }
 
-/// Any of webgan's discriminators.
+/// Any of webgan's discriminators. Not boxed: a run holds one, built once.
 #[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Discriminator {
     Image(ImageDiscriminator),
     Toy(ToyDiscriminator),
@@ -204,14 +237,14 @@ impl Discriminator {
         }
     }
 
-    /// `spectral_norm`: every weight spectrally normalised (`TrainConfig::spectral_norm`).
-    pub fn new(arch: &ArchConfig, spectral_norm: bool, device: &Device) -> Self {
+    /// `options`: see [`DiscriminatorOptions`] (MLPs have no classes, so no classifier).
+    pub fn new(arch: &ArchConfig, options: DiscriminatorOptions, device: &Device) -> Self {
         match arch {
             ArchConfig::Image(c) => {
-                Discriminator::Image(ImageDiscriminator::new(c, spectral_norm, device))
+                Discriminator::Image(ImageDiscriminator::new(c, options, device))
             }
             ArchConfig::Toy(c) => {
-                Discriminator::Toy(ToyDiscriminator::new(c, spectral_norm, device))
+                Discriminator::Toy(ToyDiscriminator::new(c, options.spectral_norm, device))
             }
         }
     }
@@ -246,6 +279,19 @@ impl Discriminator {
         match self {
             Discriminator::Image(d) => d.forward(x, labels),
             Discriminator::Toy(d) => d.forward(x),
+        }
+    }
+
+    /// [`Self::forward`] and the auxiliary classifier's class logits [B, n_classes], where
+    /// there is one.
+    pub fn forward_with_classes(
+        &self,
+        x: Tensor<2>,
+        labels: Option<Tensor<1, Int>>,
+    ) -> (Tensor<1>, Option<Tensor<2>>) {
+        match self {
+            Discriminator::Image(d) => d.forward_with_classes(x, labels),
+            Discriminator::Toy(d) => (d.forward(x), None),
         }
     }
 }

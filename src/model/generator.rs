@@ -13,7 +13,7 @@ use super::layers::{UpConv, dcgan_init};
 use super::{batch_norm_relu, class_batch_norm_relu};
 
 /// DCGAN generator: linear projection to a small map, then 4x4 stride-2 transposed convolutions
-/// (as [`UpConv`]) with batch norm and ReLU, and tanh at the end.
+/// or resize-convolutions (as [`UpConv`]) with batch norm and ReLU, and tanh at the end.
 #[derive(Module, Debug)]
 pub struct ImageGenerator {
     pub class_embedding: Option<Embedding>,
@@ -61,7 +61,7 @@ impl ImageGenerator {
         for stage in 0..stages {
             let last = stage + 1 == stages;
             let out = if last { config.channels } else { ch / 2 };
-            ups.push(UpConv::new(ch, out, device));
+            ups.push(UpConv::new(ch, out, config.upsample, device));
             if !last {
                 norms.push(BatchNormConfig::new(out).init(device));
             }

@@ -115,21 +115,49 @@ impl DownConv {
     }
 }
 
-/// A 4x4, stride 2, padding 1 transposed convolution: [B, C, H, W] -> [B, C_out, 2H, 2W].
+/// Doubles the side: [B, C, H, W] -> [B, C_out, 2H, 2W], as a 4x4, stride 2, padding 1
+/// transposed convolution, or (`Upsample::Resize`) as nearest-neighbour doubling followed by a
+/// 3x3, padding 1 convolution.
+///
+/// The second is the first with a kernel its 9 taps determine. Along one axis, output 2i + a
+/// of the resize-convolution reads the doubled input at 2i + a - 1 .. 2i + a + 1, that is
+/// input i - 1 (tap 0) and i (taps 1, 2) for a = 0, and i (taps 0, 1) and i + 1 (tap 2) for
+/// a = 1; the transposed convolution's kernel index k = o - 2 i' + 1 gives the same reads with
+/// k = 3, 1 and 2, 0. So kernel entry k is the sum of taps [`RESIZE_TAPS`][k], per axis: the
+/// layer runs on every path the transposed convolution has, and autodiff carries the
+/// gradient back through the sums to the 9 taps.
 #[derive(Module, Debug)]
 pub struct UpConv {
-    /// [C_in, C_out, 4, 4]
+    /// [C_in, C_out, 4, 4], or the resize-convolution's taps [C_in, C_out, 3, 3].
     pub weight: Param<Tensor<4>>,
     pub bias: Param<Tensor<1>>,
     /// Compute through one batched matmul instead of burn's transposed convolution kernel.
     pub matmul: bool,
 }
 
+/// Which of the resize-convolution's taps (columns) sum to each transposed-convolution kernel
+/// entry (rows), along one axis (see [`UpConv`]).
+const RESIZE_TAPS: [[f32; 3]; 4] = [
+    [0.0, 0.0, 1.0],
+    [0.0, 1.0, 1.0],
+    [1.0, 1.0, 0.0],
+    [1.0, 0.0, 0.0],
+];
+
 impl UpConv {
-    pub fn new(channels_in: usize, channels_out: usize, device: &Device) -> Self {
+    pub fn new(
+        channels_in: usize,
+        channels_out: usize,
+        upsample: super::Upsample,
+        device: &Device,
+    ) -> Self {
+        let taps = match upsample {
+            super::Upsample::Transposed => 4,
+            super::Upsample::Resize => 3,
+        };
         UpConv {
             weight: dcgan_init().init_with(
-                [channels_in, channels_out, 4, 4],
+                [channels_in, channels_out, taps, taps],
                 Some(4 * channels_in),
                 Some(channels_out * 16),
                 device,
@@ -139,17 +167,41 @@ impl UpConv {
         }
     }
 
+    /// The 4x4 transposed-convolution kernel [C_in, C_out, 4, 4]: the weight itself, or the
+    /// one the resize-convolution's taps determine.
+    pub fn kernel(&self) -> Tensor<4> {
+        let w = self.weight.val();
+        let [ci, co, taps, _] = w.dims();
+        if taps == 4 {
+            return w;
+        }
+        let sums = Tensor::<2>::from_floats(RESIZE_TAPS, &w.device()).transpose(); // [3, 4]
+        let n = ci * co;
+        // Along x, then along y: [n, y, x] -> [n, y, kx] -> [n, kx, y] -> [n, kx, ky].
+        let along_x = w
+            .reshape([n * 3, 3])
+            .matmul(sums.clone())
+            .reshape([n, 3, 4]);
+        let both = along_x
+            .swap_dims(1, 2)
+            .reshape([n * 4, 3])
+            .matmul(sums)
+            .reshape([n, 4, 4]);
+        both.swap_dims(1, 2).reshape([ci, co, 4, 4])
+    }
+
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let kernel = self.kernel();
         if self.matmul {
-            return to_nchw(self.forward_matmul(to_nhwc(x)));
+            return to_nchw(self.forward_matmul(to_nhwc(x), kernel));
         }
         #[cfg(feature = "train")]
-        if let Some(y) = super::cpu::up_conv(&x, &self.weight.val(), &self.bias.val()) {
+        if let Some(y) = super::cpu::up_conv(&x, &kernel, &self.bias.val()) {
             return y;
         }
         conv_transpose2d(
             x,
-            self.weight.val(),
+            kernel,
             Some(self.bias.val()),
             ConvTransposeOptions::new([2, 2], [1, 1], [0, 0], [1, 1], 1),
         )
@@ -159,9 +211,9 @@ impl UpConv {
     /// a 2x2 convolution of the padded input, so the layer is one batched matmul over the
     /// phases followed by an interleave. Phase (a, b), tap (ty, tx) reads the padded input at
     /// offset (a + ty, b + tx) with kernel entry (3 - a - 2 ty, 3 - b - 2 tx).
-    fn forward_matmul(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward_matmul(&self, x: Tensor<4>, kernel: Tensor<4>) -> Tensor<4> {
         let [b, h, w, c] = x.dims();
-        let [_, co, ..] = self.weight.dims();
+        let [_, co, ..] = kernel.dims();
         let padded = pad_hw(x);
         let mut phases = Vec::with_capacity(4);
         for a in 0..2 {
@@ -178,9 +230,7 @@ impl UpConv {
         }
         let cols: Tensor<3> = Tensor::stack(phases, 0); // [4, BHW, 4C]
         // Flipped kernel index 3 - k = 2 t + a: [c, co, (ty, a), (tx, b)] -> [a, b, ty, tx, c, co]
-        let kernel = self
-            .weight
-            .val()
+        let kernel = kernel
             .flip([2, 3])
             .reshape([c, co, 2, 2, 2, 2])
             .permute([3, 5, 2, 4, 0, 1])
@@ -242,7 +292,7 @@ mod tests {
     fn up_conv_matmul_path_matches_burn_conv_transpose2d() {
         let dev = Device::flex();
         let (cin, cout) = (4, 3);
-        let layer = UpConv::new(cin, cout, &dev);
+        let layer = UpConv::new(cin, cout, crate::model::Upsample::Transposed, &dev);
         let (weight, bias) = with_random_bias(layer.weight, cout, &dev);
         let native = UpConv {
             weight,
@@ -258,5 +308,48 @@ mod tests {
         assert_eq!(b.dims(), [2, cout, 6, 10]);
         b.into_data()
             .assert_approx_eq::<f32>(&a.into_data(), Tolerance::absolute(1e-4));
+    }
+
+    /// Nearest-neighbour doubling then a 3x3 convolution, with burn's own operations.
+    fn resize_then_convolve(x: Tensor<4>, taps: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
+        let [b, c, h, w] = x.dims();
+        let doubled = x
+            .reshape([b, c, h, 1, w, 1])
+            .expand([b, c, h, 2, w, 2])
+            .reshape([b, c, 2 * h, 2 * w]);
+        // [C_in, C_out, 3, 3] -> conv2d's [C_out, C_in, 3, 3]
+        conv2d(
+            doubled,
+            taps.swap_dims(0, 1),
+            Some(bias),
+            ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+        )
+    }
+
+    #[test]
+    fn the_resize_convolution_is_nearest_doubling_then_a_3x3_convolution_on_every_path() {
+        let dev = Device::flex();
+        let (cin, cout) = (4, 3);
+        let layer = UpConv::new(cin, cout, crate::model::Upsample::Resize, &dev);
+        assert_eq!(layer.weight.dims(), [cin, cout, 3, 3]);
+        let (weight, bias) = with_random_bias(layer.weight, cout, &dev);
+        let native = UpConv {
+            weight,
+            bias,
+            matmul: false,
+        };
+        let matmul = UpConv {
+            matmul: true,
+            ..native.clone()
+        };
+        let x = Tensor::<4>::random([2, cin, 3, 5], Distribution::Normal(0.0, 1.0), &dev);
+        let want = resize_then_convolve(x.clone(), native.weight.val(), native.bias.val());
+        assert_eq!(want.dims(), [2, cout, 6, 10]);
+        for layer in [native, matmul] {
+            layer
+                .forward(x.clone())
+                .into_data()
+                .assert_approx_eq::<f32>(&want.clone().into_data(), Tolerance::absolute(1e-4));
+        }
     }
 }

@@ -9,8 +9,8 @@ pub mod layers;
 pub mod size;
 pub mod spectral;
 
-pub use config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
-pub use discriminator::Discriminator;
+pub use config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig, Upsample};
+pub use discriminator::{Discriminator, DiscriminatorOptions};
 pub use generator::Generator;
 
 /// LeakyReLU, through `cpu` when training on the CPU backend (one pass each way), else as x

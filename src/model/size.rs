@@ -7,7 +7,7 @@
 //! The counts follow `generator.rs` and `discriminator.rs` layer by layer; a test checks them
 //! against burn's own `num_params` for every preset.
 
-use super::config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig};
+use super::config::{ArchConfig, ImageGanConfig, LabelMixing, ToyGanConfig, Upsample};
 use crate::error::{Result, WebganError};
 
 /// Most parameters a generator and its discriminator may have together. The largest shipped
@@ -52,9 +52,14 @@ fn linear(c: &Calc, inputs: u64, outputs: u64) -> Result<u64> {
     c.add(c.mul(inputs, outputs)?, outputs)
 }
 
+/// A convolution with `taps` weights per pair of channels, and a bias.
+fn conv(c: &Calc, cin: u64, cout: u64, taps: u64) -> Result<u64> {
+    c.add(c.mul(c.mul(cin, cout)?, taps)?, cout)
+}
+
 /// A 4x4 (transposed) convolution with bias.
 fn conv4(c: &Calc, cin: u64, cout: u64) -> Result<u64> {
-    c.add(c.mul(c.mul(cin, cout)?, 16)?, cout)
+    conv(c, cin, cout, 16)
 }
 
 /// burn's BatchNorm: gamma, beta and the running mean and variance, one each per channel
@@ -109,7 +114,11 @@ impl ModelSize {
         for stage in 0..stages {
             let last = stage + 1 == stages;
             let out = if last { channels } else { ch / 2 };
-            g = c.add(g, conv4(&c, ch, out)?)?;
+            let taps = match config.upsample {
+                Upsample::Transposed => 16,
+                Upsample::Resize => 9,
+            };
+            g = c.add(g, conv(&c, ch, out, taps)?)?;
             if !last {
                 g = c.add(g, batch_norm(&c, out)?)?;
                 g = c.add(g, class_norm(out)?)?;
@@ -120,11 +129,15 @@ impl ModelSize {
         }
 
         // Discriminator: strided convolutions, a linear head, the class projection.
+        let d_width = c.mul(width, config.d_width_factor as u64)?;
         let mut d = 0;
         let mut ch = channels;
+        let mut side = start << stages;
         for stage in 0..stages {
-            let out = c.mul(width, 1 << stage)?;
+            let out = c.mul(d_width, 1 << stage)?;
             d = c.add(d, conv4(&c, ch, out)?)?;
+            side /= 2;
+            largest = largest.max(c.mul(side * side, out)?);
             ch = out;
         }
         let features = c.mul(start_area, ch)?;

@@ -7,7 +7,7 @@ use super::augment::{self, Augmentation};
 use crate::error::{Result, WebganError};
 use crate::limits;
 use crate::loss::GanLoss;
-use crate::model::ArchConfig;
+use crate::model::{ArchConfig, DiscriminatorOptions};
 
 /// Hyperparameters of adversarial training. Defaults follow DCGAN (Radford et al., 2016).
 #[derive(Config, Debug, PartialEq)]
@@ -59,9 +59,32 @@ pub struct TrainConfig {
     /// with the hinge loss. Off by default: the presets were tuned without it.
     #[config(default = false)]
     pub spectral_norm: bool,
+    /// Weight of an auxiliary classifier in D (AC-GAN, Odena et al., 2017): D also learns to
+    /// name the class of real images, and G is rewarded when D names its images' classes. 0
+    /// (off) by default; conditional image models only. Weighted high it is known to narrow
+    /// the variety within a class.
+    #[config(default = 0.0)]
+    pub aux_weight: f32,
+    /// R1 (Mescheder et al., 2018): gamma / 2 x the squared gradient of D at real images,
+    /// applied lazily, every `R1_INTERVAL` D updates at that many times the weight (Karras et
+    /// al., 2020; see `penalty::r1`). 0 (off) by default.
+    #[config(default = 0.0)]
+    pub r1_weight: f32,
 }
 
+/// D updates between R1 penalties (lazy regularisation; StyleGAN2's 16): the penalty costs a
+/// gradient and two more passes of D, so it is paid on one update in 16, weighted 16 times.
+pub const R1_INTERVAL: u64 = 16;
+
 impl TrainConfig {
+    /// What the discriminator has beyond its architecture.
+    pub fn discriminator_options(&self) -> DiscriminatorOptions {
+        DiscriminatorOptions {
+            spectral_norm: self.spectral_norm,
+            aux_classifier: self.aux_weight > 0.0,
+        }
+    }
+
     /// Refuses absurd values, and settings that do not fit the model `arch`, with a message
     /// instead of training into NaNs.
     pub fn validate(&self, arch: &ArchConfig) -> Result<()> {
@@ -85,7 +108,16 @@ impl TrainConfig {
         }
         limits::GP_WEIGHT.check(self.gp_weight as f64)?;
         limits::SEED.check_count(self.seed)?;
-        limits::EMA_DECAY.check(self.ema_decay)
+        limits::EMA_DECAY.check(self.ema_decay)?;
+        limits::AUX_WEIGHT.check(self.aux_weight as f64)?;
+        if self.aux_weight > 0.0 && !matches!(arch, ArchConfig::Image(c) if c.n_classes > 0) {
+            return Err(WebganError::invalid(
+                "aux_weight",
+                self.aux_weight,
+                "an auxiliary classifier needs a conditional image model (with classes)",
+            ));
+        }
+        limits::R1_WEIGHT.check(self.r1_weight as f64)
     }
 }
 
@@ -101,6 +133,8 @@ pub(crate) fn fill_added_settings(config: &mut serde_json::Value) {
         fields
             .entry("spectral_norm")
             .or_insert(serde_json::json!(false));
+        fields.entry("aux_weight").or_insert(serde_json::json!(0.0));
+        fields.entry("r1_weight").or_insert(serde_json::json!(0.0));
     }
 }
 

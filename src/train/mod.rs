@@ -16,10 +16,10 @@ mod stats;
 #[cfg(feature = "train")]
 mod trainer;
 
-pub use config::TrainConfig;
 pub(crate) use config::deserialize_any_version;
+pub use config::{R1_INTERVAL, TrainConfig};
 #[cfg(feature = "train")]
-pub use penalty::input_gradient_direction;
+pub use penalty::{input_gradient_direction, r1};
 pub use stats::{StepStats, StepValues};
 #[cfg(feature = "train")]
 pub use trainer::GanTrainer;

@@ -1,4 +1,4 @@
-//! WGAN-GP's gradient penalty with first-order autodiff only.
+//! Penalties on D's input gradient (WGAN-GP's, R1) with first-order autodiff only.
 
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
@@ -27,13 +27,36 @@ pub fn gradient_penalty(
     eps: Tensor<2>,
 ) -> Tensor<1> {
     let x_hat = (real_x.clone() * eps.clone() + fake.clone() * (eps.neg() + 1.0)).detach();
-    let direction =
-        input_gradient_direction(&d.clone().no_grad(), x_hat.clone(), real_labels.clone());
+    (input_gradient_norm(d, x_hat, real_labels) - 1.0)
+        .powi_scalar(2)
+        .mean()
+}
+
+/// R1 (Mescheder et al., 2018): E ||grad_x D(x)||^2 at the real images, unweighted; its
+/// gradient norm taken as in [`gradient_penalty`], so that the parameter gradient is the exact
+/// penalty's (d||g||^2 = 2 ||g|| d||g||) up to O(h^2).
+pub fn r1(
+    d: &Discriminator,
+    real_x: &Tensor<2>,
+    real_labels: &Option<Tensor<1, Int>>,
+) -> Tensor<1> {
+    input_gradient_norm(d, real_x.clone().detach(), real_labels)
+        .powi_scalar(2)
+        .mean()
+}
+
+/// ||grad_x D(x)|| per sample, differentiable with respect to D's parameters (see
+/// [`gradient_penalty`]).
+fn input_gradient_norm(
+    d: &Discriminator,
+    x: Tensor<2>,
+    labels: &Option<Tensor<1, Int>>,
+) -> Tensor<1> {
+    let direction = input_gradient_direction(&d.clone().no_grad(), x.clone(), labels.clone());
     let step = direction * GP_DIFF_STEP;
-    let plus = d.forward(x_hat.clone() + step.clone(), real_labels.clone());
-    let minus = d.forward(x_hat - step, real_labels.clone());
-    let norm = (plus - minus) / (2.0 * GP_DIFF_STEP);
-    (norm - 1.0).powi_scalar(2).mean()
+    let plus = d.forward(x.clone() + step.clone(), labels.clone());
+    let minus = d.forward(x - step, labels.clone());
+    (plus - minus) / (2.0 * GP_DIFF_STEP)
 }
 
 /// grad_x D(x) / ||grad_x D(x)|| per sample, as a constant (detached) tensor.

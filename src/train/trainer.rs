@@ -6,10 +6,11 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use super::config::R1_INTERVAL;
 use super::{RealBatch, StepStats, TrainConfig, augment, ema, penalty};
 use crate::error::{Result, WebganError};
 use crate::latent;
-use crate::loss::GanLoss;
+use crate::loss::{GanLoss, class_cross_entropy};
 use crate::model::{ArchConfig, Discriminator, Generator};
 
 /// Everything that changes during training: both networks, both optimizers, the moving
@@ -69,7 +70,7 @@ impl GanTrainer {
             let _drawing = INIT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
             device.seed(config.seed);
             let generator = Generator::new(&arch, &device);
-            let discriminator = Discriminator::new(&arch, config.spectral_norm, &device);
+            let discriminator = Discriminator::new(&arch, config.discriminator_options(), &device);
             generator.visit(&mut DrawNow);
             discriminator.visit(&mut DrawNow);
             (generator, discriminator)
@@ -303,7 +304,12 @@ impl GanTrainer {
 
         let frozen_d = self.discriminator.clone().no_grad();
         let seen = self.augmented(fake, STREAM_AUGMENT_G, k - 1);
-        let g_loss = loss.generator_with_gradient(frozen_d.forward(seen, labels));
+        let (logits, classes) = frozen_d.forward_with_classes(seen, labels.clone());
+        let mut g_loss = loss.generator_with_gradient(logits);
+        // With an auxiliary classifier, G is also rewarded when D names its images' classes.
+        if let (Some(classes), Some(labels)) = (classes, labels) {
+            g_loss = g_loss + class_cross_entropy(classes, labels) * self.config.aux_weight;
+        }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self
             .optim_g
@@ -347,8 +353,21 @@ impl GanTrainer {
             (Some(r), Some(f)) => Some(self.upload_labels([r, f].concat())),
             _ => None,
         };
-        let logits = d.forward(both, both_labels);
+        let (logits, classes) = d.forward_with_classes(both, both_labels.clone());
         let mut d_loss = loss.discriminator_joint(logits.clone(), signs, real_target);
+        // The auxiliary classifier learns the classes of real images only: taught to name the
+        // classes of G's images too (as the original AC-GAN is), it rewards G for images that
+        // are easy to classify rather than real.
+        if let (Some(classes), Some(labels)) = (classes, both_labels) {
+            let real = class_cross_entropy(classes.narrow(0, 0, batch), labels.narrow(0, 0, batch));
+            d_loss = d_loss + real * self.config.aux_weight;
+        }
+        let d_update = self.step * self.config.d_steps as u64 + substep;
+        if self.config.r1_weight > 0.0 && d_update.is_multiple_of(R1_INTERVAL) {
+            let real_labels = real_labels.map(|l| self.upload_labels(l.to_vec()));
+            let r1 = penalty::r1(d, real_x, &real_labels);
+            d_loss = d_loss + r1 * (self.config.r1_weight / 2.0 * R1_INTERVAL as f32);
+        }
         let gp = if loss == GanLoss::WganGp && self.config.gp_weight > 0.0 {
             let real_labels = real_labels.map(|l| self.upload_labels(l.to_vec()));
             let gp = self.gradient_penalty(real_x, &real_labels, &fake, substep);

@@ -54,7 +54,7 @@ pub async fn save_checkpoint_weights_async(
     .await?;
     let d = to_host_async(
         trainer.discriminator.valid(),
-        Discriminator::new(&trainer.arch, trainer.config.spectral_norm, &cpu),
+        Discriminator::new(&trainer.arch, trainer.config.discriminator_options(), &cpu),
     )
     .await?;
     let ema = match saves_ema(trainer) {

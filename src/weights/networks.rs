@@ -196,7 +196,7 @@ pub fn load_checkpoint(
         SECTION_GENERATOR,
     )?;
     let d = load_module(
-        Discriminator::new(&manifest.arch, config.spectral_norm, &plain),
+        Discriminator::new(&manifest.arch, config.discriminator_options(), &plain),
         file.section(SECTION_DISCRIMINATOR, what)?,
         what,
         SECTION_DISCRIMINATOR,

@@ -312,6 +312,7 @@ async function webgpuChecks(server) {
     await page.selectOption('#train-dataset', 'ring');
     await page.fill('#train-batch', '0');
     await page.fill('#train-lr-g', 'fast');
+    await page.fill('#train-r1', '-1');
     await page.click('#train-start');
     await page.waitForFunction(() =>
       document.getElementById('train-status').classList.contains('error'),
@@ -319,6 +320,7 @@ async function webgpuChecks(server) {
     const text = await statusText(page);
     assert.match(text, /Not started: .*batch size must be a whole number from 1/);
     assert.match(text, /learning rate G must be a number above 0/);
+    assert.match(text, /R1 γ must be a number from 0 to 1000 \(got "-1"\)/);
     assert.ok(
       await page.evaluate(() =>
         document.getElementById('train-status').classList.contains('error'),
@@ -333,6 +335,7 @@ async function webgpuChecks(server) {
     assert.equal(await steps(page), 0);
     await page.fill('#train-batch', '');
     await page.fill('#train-lr-g', '');
+    await page.fill('#train-r1', '');
   });
   await check(
     'ring trains on WebGPU: the step count rises, steps/s, plot and charts drawn',
@@ -700,7 +703,7 @@ async function cpuChecks(server) {
     },
   );
   await check(
-    'MNIST IDX files (images gzipped, labels plain) train as a conditional data set, here with spectral norm and class batch norm',
+    'MNIST IDX files (images gzipped, labels plain) train as a conditional data set, here with spectral norm, class batch norm and every D lever',
     async () => {
       const { images, labels } = idxFromDigitsAsset(64);
       await p.click('#train-reset');
@@ -716,6 +719,15 @@ async function cpuChecks(server) {
       await p.fill('#train-batch', '16');
       await p.check('#train-spectral');
       await p.check('#train-class-norm');
+      const levers = {
+        '#train-beta1': '0',
+        '#train-beta2': '0.99',
+        '#train-d-width': '2',
+        '#train-aux': '0.1',
+        '#train-r1': '1',
+      };
+      for (const [id, value] of Object.entries(levers)) await p.fill(id, value);
+      await p.selectOption('#train-upsample', 'resize');
       await p.click('#train-step');
       await waitForSteps(p, 1, 2);
       assert.match(
@@ -725,6 +737,18 @@ async function cpuChecks(server) {
       assert.match(await p.textContent('#train-effective'), /n_classes 10/);
       assert.match(await p.textContent('#train-effective'), /spectral_norm true/);
       assert.match(await p.textContent('#train-effective'), /class_norm true/);
+      const effective = await p.textContent('#train-effective');
+      for (const used of [
+        'beta1 0,',
+        'beta2 0.99',
+        'd_width_factor 2',
+        'aux_weight 0.1',
+        'r1_weight 1',
+        'upsample resize',
+      ])
+        assert.ok(effective.includes(used), `${used} in ${effective}`);
+      for (const id of Object.keys(levers)) await p.fill(id, '');
+      await p.selectOption('#train-upsample', '');
       await p.uncheck('#train-spectral');
       await p.uncheck('#train-class-norm');
     },
