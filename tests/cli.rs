@@ -1,6 +1,6 @@
 //! The `webgan` binary end to end on tiny data the test writes itself.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use webgan::data::mnist;
 
@@ -8,7 +8,7 @@ mod common;
 
 use common::webgan;
 
-fn tmp(name: &str) -> PathBuf {
+fn tmp(name: &str) -> common::TempDir {
     common::tmp("cli", name)
 }
 

@@ -134,12 +134,37 @@ pub fn webgan(args: &[&str]) -> std::process::Output {
         .expect("the webgan binary runs")
 }
 
-/// A fresh, empty temporary folder for one test, named after the test file and case.
-pub fn tmp(file: &str, name: &str) -> std::path::PathBuf {
+/// A fresh, empty temporary folder for one test, named after the test file and case: removed
+/// when dropped, unless the test is failing (what it wrote is then left to look at).
+pub fn tmp(file: &str, name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("webgan-{file}-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
+}
+
+/// See [`tmp`].
+pub struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// Every float tensor of a module (weights and buffers), read back.

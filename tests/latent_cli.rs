@@ -1,12 +1,10 @@
 //! `webgan sample`'s latent options and `webgan invert`, end to end on the shipped digits model.
 
-use std::path::PathBuf;
-
 mod common;
 
 use common::webgan;
 
-fn tmp(name: &str) -> PathBuf {
+fn tmp(name: &str) -> common::TempDir {
     common::tmp("latent", name)
 }
 
