@@ -123,9 +123,9 @@ impl DownConv {
 /// of the resize-convolution reads the doubled input at 2i + a - 1 .. 2i + a + 1, that is
 /// input i - 1 (tap 0) and i (taps 1, 2) for a = 0, and i (taps 0, 1) and i + 1 (tap 2) for
 /// a = 1; the transposed convolution's kernel index k = o - 2 i' + 1 gives the same reads with
-/// k = 3, 1 and 2, 0. So kernel entry k is the sum of taps [`RESIZE_TAPS`][k], per axis: the
-/// layer runs on every path the transposed convolution has, and autodiff carries the
-/// gradient back through the sums to the 9 taps.
+/// k = 3, 1 and 2, 0. So kernel entries 0..4 are the taps t2, t1 + t2, t0 + t1, t0, per axis
+/// ([`resize_kernel_axis`]): the layer runs on every path the transposed convolution has, and
+/// autodiff carries the gradient back through the sums to the 9 taps.
 #[derive(Module, Debug)]
 pub struct UpConv {
     /// [C_in, C_out, 4, 4], or the resize-convolution's taps [C_in, C_out, 3, 3].
@@ -135,14 +135,15 @@ pub struct UpConv {
     pub matmul: bool,
 }
 
-/// Which of the resize-convolution's taps (columns) sum to each transposed-convolution kernel
-/// entry (rows), along one axis (see [`UpConv`]).
-const RESIZE_TAPS: [[f32; 3]; 4] = [
-    [0.0, 0.0, 1.0],
-    [0.0, 1.0, 1.0],
-    [1.0, 1.0, 0.0],
-    [1.0, 0.0, 0.0],
-];
+/// Along axis `dim` of a [C_in, C_out, ., .] weight, the resize-convolution's 3 taps t as the
+/// transposed convolution's 4 kernel entries (t2, t1 + t2, t0 + t1, t0) (see [`UpConv`]).
+/// Slices, sums and one concatenation: cheaper than a product with the 0/1 matrix they mean,
+/// whose inner dimension of 3 no matmul kernel uses well.
+fn resize_kernel_axis(w: Tensor<4>, dim: usize) -> Tensor<4> {
+    let tap = |i| w.clone().narrow(dim, i, 1);
+    let (t0, t1, t2) = (tap(0), tap(1), tap(2));
+    Tensor::cat(vec![t2.clone(), t1.clone() + t2, t0.clone() + t1, t0], dim)
+}
 
 impl UpConv {
     pub fn new(
@@ -171,23 +172,10 @@ impl UpConv {
     /// one the resize-convolution's taps determine.
     pub fn kernel(&self) -> Tensor<4> {
         let w = self.weight.val();
-        let [ci, co, taps, _] = w.dims();
-        if taps == 4 {
+        if w.dims()[2] == 4 {
             return w;
         }
-        let sums = Tensor::<2>::from_floats(RESIZE_TAPS, &w.device()).transpose(); // [3, 4]
-        let n = ci * co;
-        // Along x, then along y: [n, y, x] -> [n, y, kx] -> [n, kx, y] -> [n, kx, ky].
-        let along_x = w
-            .reshape([n * 3, 3])
-            .matmul(sums.clone())
-            .reshape([n, 3, 4]);
-        let both = along_x
-            .swap_dims(1, 2)
-            .reshape([n * 4, 3])
-            .matmul(sums)
-            .reshape([n, 4, 4]);
-        both.swap_dims(1, 2).reshape([ci, co, 4, 4])
+        resize_kernel_axis(resize_kernel_axis(w, 3), 2)
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
