@@ -14,7 +14,7 @@ use webgan::burn::tensor::{Device, Distribution, Tensor};
 use webgan::data::{Batcher, TrainingData};
 use webgan::inference::Sampler;
 use webgan::latent;
-use webgan::model::Generator;
+use webgan::model::{ArchConfig, Generator, Upsample};
 use webgan::presets::Preset;
 use webgan::run::{DeviceData, TrainingRun};
 use webgan::spec::TrainSpec;
@@ -91,16 +91,29 @@ fn wgpu_generator_agrees_with_flex() {
 }
 
 /// Three training steps with every option on (the moving average, the augmentations,
-/// spectral normalisation, conditional batch norm) from the same initial weights on flex (the
-/// CPU's own passes) and on `device` (burn's operations): the losses of each step and the
-/// moving average's samples after them.
-fn every_option_on_flex_and(device: &Device, what: &str) {
+/// spectral normalisation, conditional batch norm; with `levers`, also Adam's betas (0, 0.99),
+/// D's classifier, R1, a D twice as wide and resize-convolution in G) from the same initial
+/// weights on flex (the CPU's own passes) and on `device` (burn's operations): the losses of
+/// each step and the moving average's samples after them.
+fn every_option_on_flex_and(device: &Device, what: &str, levers: bool) {
     use webgan::train::augment::Augmentation::*;
-    let config = common::tiny_config()
+    let mut config = common::tiny_config()
         .with_ema_decay(0.9)
         .with_augment(vec![Color, Translation, Cutout])
         .with_spectral_norm(true);
-    let arch = common::tiny_class_norm_arch();
+    let mut arch = common::tiny_class_norm_arch();
+    if levers {
+        // R1 falls on the first D update of the three.
+        config = config
+            .with_beta1(0.0)
+            .with_beta2(0.99)
+            .with_aux_weight(0.5)
+            .with_r1_weight(1.0);
+        let ArchConfig::Image(c) = arch else {
+            unreachable!("an image architecture")
+        };
+        arch = ArchConfig::Image(c.with_d_width_factor(2).with_upsample(Upsample::Resize));
+    }
     // The same initial weights on both (each backend's RNG draws its own).
     let init = GanTrainer::new(arch.clone(), config.clone(), &common::cpu()).unwrap();
     // Class offsets away from their zero start, so that every sample's scale and shift differ.
@@ -141,15 +154,17 @@ fn every_option_on_flex_and(device: &Device, what: &str) {
     }
     let d = max_diff(&flex_samples, &other_samples);
     println!(
-        "{what} vs flex after 3 steps (average, augmentations, spectral norm, class batch norm): \
-         samples differ by {d:.2e}"
+        "{what} vs flex after 3 steps (average, augmentations, spectral norm, class batch norm; \
+         D's levers and resize-convolution: {levers}): samples differ by {d:.2e}"
     );
     assert!(d < TOLERANCE, "{what}: max diff {d}");
 }
 
 #[test]
 fn ndarray_trains_with_every_option_on_as_flex_does() {
-    every_option_on_flex_and(&backend::open(BackendKind::Ndarray).unwrap(), "ndarray");
+    let ndarray = backend::open(BackendKind::Ndarray).unwrap();
+    every_option_on_flex_and(&ndarray, "ndarray", false);
+    every_option_on_flex_and(&ndarray, "ndarray", true);
 }
 
 #[test]
@@ -157,7 +172,8 @@ fn wgpu_trains_with_every_option_on_as_flex_does() {
     let Some(gpu) = common::wgpu("wgpu training test") else {
         return;
     };
-    every_option_on_flex_and(&gpu.device(), "wgpu");
+    every_option_on_flex_and(&gpu.device(), "wgpu", false);
+    every_option_on_flex_and(&gpu.device(), "wgpu", true);
 }
 
 #[test]
