@@ -11,7 +11,10 @@ use crate::weights::{self, Manifest};
 
 pub struct Sampler {
     pub manifest: Manifest,
-    generator: Generator,
+    /// What forward passes run ([`Generator::baked`]).
+    running: Generator,
+    /// As loaded.
+    stored: Generator,
     device: Device,
 }
 
@@ -19,30 +22,34 @@ impl Sampler {
     /// Loads a weights file (generator or checkpoint) onto `device`.
     pub fn load(bytes: &[u8], what: &str, device: &Device) -> Result<Sampler> {
         let (manifest, generator) = weights::load_generator(bytes, what, device)?;
-        Ok(Sampler {
-            manifest,
-            generator,
-            device: device.clone(),
-        })
+        Ok(Sampler::from_generator(manifest, generator, device))
     }
 
     pub fn from_generator(manifest: Manifest, generator: Generator, device: &Device) -> Sampler {
+        let generator = generator.valid();
         Sampler {
             manifest,
-            generator: generator.valid(),
+            running: generator.baked(),
+            stored: generator,
             device: device.clone(),
         }
     }
 
     /// Computes convolutions through matmul (for backends with slow convolution kernels).
     pub fn set_matmul_convs(&mut self, on: bool) {
-        self.generator.set_matmul_convs(on);
+        self.running.set_matmul_convs(on);
+        self.stored.set_matmul_convs(on);
     }
 
-    /// The loaded generator, in inference mode (for tools that run part of it or differentiate
-    /// through it: latent directions, inversion).
+    /// The generator as it runs, in inference mode (for tools that run part of it or
+    /// differentiate through it: latent directions, inversion); see [`Generator::baked`].
     pub fn generator(&self) -> &Generator {
-        &self.generator
+        &self.running
+    }
+
+    /// The generator as its file stores it (for saving it again).
+    pub fn stored_generator(&self) -> &Generator {
+        &self.stored
     }
 
     pub fn device(&self) -> &Device {
@@ -121,7 +128,7 @@ impl Sampler {
     /// Runs the generator; the result stays on the device.
     pub fn forward(&self, z: Vec<f32>, labels: Option<Vec<i64>>) -> Result<Tensor<2>> {
         let (z, labels) = self.input(z, labels)?;
-        Ok(self.generator.forward(z, labels))
+        Ok(self.running.forward(z, labels))
     }
 
     /// Generates and reads back (blocking; native only).

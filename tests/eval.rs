@@ -43,9 +43,10 @@ fn judge_shipped(name: &str, n: usize) -> (Vec<usize>, Vec<i64>) {
 #[test]
 fn shipped_digits_are_the_class_they_were_asked_for() {
     // 4,000 digits, 400 per class (seeded, so the same digits every run). The shipped model
-    // (conditional batch norm) reads 98.4% right here, its worst class 94.3%; the model it
-    // replaced reads 97.8% (the full eval on 10,000: 98.14% against 97.20%) and fails the
-    // first bar. A broken or swapped model falls far below both.
+    // (resize-convolution, D's classifier, Adam's betas (0, 0.99)) reads 98.9% right here, its
+    // worst class 95.25% (the 5s); the model it replaced reads 98.4%, worst class 94.25%, and
+    // fails both bars (the full eval on 10,000: 98.94% against 98.14%). A broken or swapped
+    // model falls far below both.
     const PER_CLASS: usize = 400;
     let (predicted, labels) = judge_shipped("digits", 10 * PER_CLASS);
     let mut right = [0usize; 10];
@@ -55,12 +56,12 @@ fn shipped_digits_are_the_class_they_were_asked_for() {
     let accuracy = right.iter().sum::<usize>() as f64 / (10 * PER_CLASS) as f64;
     eprintln!("conditional accuracy {accuracy}: {right:?} of {PER_CLASS} each");
     assert!(
-        accuracy >= 0.98,
+        accuracy >= 0.985,
         "conditional accuracy {accuracy}: {right:?} of {PER_CLASS} each"
     );
     assert!(
-        right.iter().all(|&r| r * 100 >= 92 * PER_CLASS),
-        "a class fell below 92%: {right:?} of {PER_CLASS} each"
+        right.iter().all(|&r| r * 1000 >= 945 * PER_CLASS),
+        "a class fell below 94.5%: {right:?} of {PER_CLASS} each"
     );
 }
 
@@ -197,12 +198,13 @@ fn check_shares(s: &Value, categories: usize) -> (Vec<f64>, Vec<f64>, f64) {
     (generated, real, tv)
 }
 
-/// 20 real digits: a vertical bar whose position is the label, in [-1, 1].
+/// 20 real digits: a vertical bar whose position is the label, in [-1, 1]; the second of each
+/// class a row longer, so that every class varies.
 fn bar_digits() -> Dataset {
     let n = 20;
     let mut samples = vec![-1.0f32; n * 784];
     for i in 0..n {
-        for r in 4..24 {
+        for r in 4..24 + i / 10 {
             samples[i * 784 + r * 28 + 4 + 2 * (i % 10)] = 1.0;
         }
     }
@@ -244,8 +246,10 @@ fn digits_balance_compares_predicted_class_shares() {
         covered,
         "{json}"
     );
-    // The conditional accuracy stays next to the balance.
+    // The conditional accuracy stays next to the balance, and the variety within classes.
     assert!(json["conditional_accuracy"].as_f64().is_some(), "{json}");
+    let diversity = json["within_class_diversity"].as_f64().unwrap();
+    assert!(diversity > 0.0 && diversity.is_finite(), "{json}");
 }
 
 /// UTKFace-named JPEGs (`<age>_<gender>_<race>_<date>.jpg.chip.jpg`) across every age bracket

@@ -86,7 +86,7 @@ fn directions_travel_in_the_manifest_and_bad_ones_are_refused() {
     assert_eq!(dirs.sets.len(), 1);
     let mut manifest = sampler.manifest.clone();
     manifest.directions = Some(dirs.clone());
-    let bytes = weights::save_generator(sampler.generator(), &manifest).unwrap();
+    let bytes = weights::save_generator(sampler.stored_generator(), &manifest).unwrap();
     let loaded = Sampler::load(&bytes, "with directions", &Device::flex()).unwrap();
     let (got, computed) = block_on(directions::of_model(&loaded)).unwrap();
     assert!(!computed, "stored directions are used, not recomputed");

@@ -175,6 +175,11 @@ fn print_report(r: &Report, model: &str, classifier: &Manifest) {
             .collect();
         println!("  per class (%)              {}", per.join("  "));
     }
+    if let Some(d) = r.within_class_diversity {
+        println!(
+            "  within-class diversity     {d:.3}   (spread in the classifier's features; real 1)"
+        );
+    }
     println!(
         "  classes covered            {}/{}",
         r.classes_covered, r.classes_total

@@ -31,7 +31,9 @@ use {
     burn::tensor::Device,
     classifier::Classifier,
     serde::Serialize,
-    stats::{Gaussian, inception_score, median, nearest_distances, quantile},
+    stats::{
+        Gaussian, class_spreads, inception_score, median, nearest_distances, quantile, spread_ratio,
+    },
 };
 
 #[cfg(all(feature = "cli", not(target_family = "wasm")))]
@@ -55,6 +57,11 @@ pub struct Report {
     pub per_class_accuracy: Vec<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_class_accuracy: Option<f64>,
+    /// Variety within each class: the spread of the generated samples of a class in the
+    /// classifier's features over the spread of the real test images of that class, averaged
+    /// over classes (1: as varied as real digits). What the live meter calls diversity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within_class_diversity: Option<f64>,
     /// Classes that get at least half their real share of the generated samples.
     pub classes_covered: usize,
     pub classes_total: usize,
@@ -154,7 +161,14 @@ pub fn evaluate_digits(
     let classifier_accuracy = classifier.accuracy(test, device)?;
 
     let (mut conditional, mut per_class, mut min_class) = (None, Vec::new(), None);
+    let mut diversity = None;
     if classes > 0 {
+        diversity = test.labels.as_deref().and_then(|test_labels| {
+            spread_ratio(
+                &class_spreads(&judged_fake.features, dim, &labels, classes),
+                &class_spreads(&judged_test.features, dim, test_labels, classes),
+            )
+        });
         let right: usize = pred
             .iter()
             .zip(&labels)
@@ -177,6 +191,7 @@ pub fn evaluate_digits(
         conditional_accuracy: conditional,
         per_class_accuracy: per_class,
         min_class_accuracy: min_class,
+        within_class_diversity: diversity,
         classes_covered: balance.classes.covered(),
         classes_total: n_classes,
         balance,

@@ -124,9 +124,73 @@ pub fn quantile(values: &[f32], q: f32) -> f32 {
     v[((v.len() - 1) as f32 * q).round() as usize]
 }
 
+/// Per class, the root mean squared distance of its feature rows to their mean.
+pub fn class_spreads(
+    features: &[f32],
+    dim: usize,
+    labels: &[i64],
+    classes: usize,
+) -> Vec<Option<f64>> {
+    (0..classes as i64)
+        .map(|c| {
+            let rows: Vec<&[f32]> = features
+                .chunks_exact(dim.max(1))
+                .zip(labels)
+                .filter(|(_, l)| **l == c)
+                .map(|(r, _)| r)
+                .collect();
+            if rows.len() < 2 {
+                return None;
+            }
+            let n = rows.len() as f64;
+            let mut mean = vec![0.0f64; dim];
+            for r in &rows {
+                for (m, &v) in mean.iter_mut().zip(*r) {
+                    *m += v as f64 / n;
+                }
+            }
+            let ss: f64 = rows
+                .iter()
+                .flat_map(|r| r.iter().zip(&mean).map(|(&v, m)| (v as f64 - m).powi(2)))
+                .sum();
+            Some((ss / n).sqrt())
+        })
+        .collect()
+}
+
+/// Diversity within classes: the mean over classes of the generated spread over the real one
+/// (both from [`class_spreads`]; 1 is as varied as real, lower is less varied), over the
+/// classes both sides have; `None` when there is no such class.
+pub fn spread_ratio(generated: &[Option<f64>], real: &[Option<f64>]) -> Option<f64> {
+    let ratios: Vec<f64> = generated
+        .iter()
+        .zip(real)
+        .filter_map(|(g, r)| Some(g.as_ref()? / r.filter(|r| *r > 0.0)?))
+        .collect();
+    (!ratios.is_empty()).then(|| ratios.iter().sum::<f64>() / ratios.len() as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_class_spread_and_its_ratio_to_real() {
+        // Class 0: two points 2 apart in 1-D (spread 1); class 1: one point (no spread).
+        let spread = class_spreads(&[0.0, 2.0, 5.0], 1, &[0, 0, 1], 2);
+        assert_eq!(spread, vec![Some(1.0), None]);
+        let real = vec![Some(2.0), Some(3.0)];
+        assert_eq!(
+            spread_ratio(&spread, &real),
+            Some(0.5),
+            "only classes both sides have"
+        );
+        assert_eq!(
+            spread_ratio(&[Some(1.0)], &[Some(0.0)]),
+            None,
+            "no real spread, no class to compare"
+        );
+    }
 
     #[test]
     fn frechet_of_a_distribution_with_itself_is_zero_and_grows_with_a_shift() {

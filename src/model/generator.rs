@@ -218,6 +218,19 @@ impl Generator {
         }
     }
 
+    /// The same generator for running only: resize-convolutions hold the 4x4 kernels their
+    /// taps determine (`UpConv::baked`), so no forward recomputes them. Not for saving (a file
+    /// of a resize-convolution model stores the taps).
+    pub fn baked(&self) -> Generator {
+        match self {
+            Generator::Image(g) => Generator::Image(ImageGenerator {
+                ups: g.ups.iter().map(UpConv::baked).collect(),
+                ..g.clone()
+            }),
+            Generator::Toy(_) => self.clone(),
+        }
+    }
+
     /// A freshly initialised generator (weights drawn from the device's RNG).
     pub fn new(arch: &ArchConfig, device: &Device) -> Self {
         match arch {

@@ -178,6 +178,17 @@ impl UpConv {
         resize_kernel_axis(resize_kernel_axis(w, 3), 2)
     }
 
+    /// The same layer with its kernel computed once: for a generator that only runs (every
+    /// forward of a resize-convolution otherwise recomputes its kernel: a few small kernels per
+    /// layer, on WebGPU as many dispatches). The result has a 4x4 weight, so it is not what a
+    /// file of a resize-convolution model stores.
+    pub fn baked(&self) -> UpConv {
+        UpConv {
+            weight: Param::from_tensor(self.kernel().detach()),
+            ..self.clone()
+        }
+    }
+
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let kernel = self.kernel();
         if self.matmul {

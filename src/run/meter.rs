@@ -15,7 +15,7 @@ use crate::data::TrainingData;
 use crate::error::{Result, WebganError};
 use crate::eval::classifier::{Classifier, load_classifier};
 use crate::eval::per_class_accuracy;
-use crate::eval::stats::Gaussian;
+use crate::eval::stats::{Gaussian, class_spreads, spread_ratio};
 use crate::latent;
 use crate::model::ArchConfig;
 
@@ -236,12 +236,8 @@ impl TrainingRun {
             f64::NAN
         };
         let spread = class_spreads(&judged.features, dim, &meter.label_values, meter.classes);
-        let ratios: Vec<f64> = spread
-            .iter()
-            .zip(&real.spread)
-            .filter_map(|(g, r)| Some(g.as_ref()? / r.filter(|r| *r > 0.0)?))
-            .collect();
-        let diversity = ratios.iter().sum::<f64>() / ratios.len().max(1) as f64;
+        // No class to compare (too few samples per class) reads as no variety, as a collapse.
+        let diversity = spread_ratio(&spread, &real.spread).unwrap_or(0.0);
         let right = predicted
             .iter()
             .zip(&meter.label_values)
@@ -265,35 +261,6 @@ impl TrainingRun {
             max_share: MAX_SHARE,
         }))
     }
-}
-
-/// Per class, the root mean squared distance of its feature rows to their mean.
-fn class_spreads(features: &[f32], dim: usize, labels: &[i64], classes: usize) -> Vec<Option<f64>> {
-    (0..classes as i64)
-        .map(|c| {
-            let rows: Vec<&[f32]> = features
-                .chunks_exact(dim.max(1))
-                .zip(labels)
-                .filter(|(_, l)| **l == c)
-                .map(|(r, _)| r)
-                .collect();
-            if rows.len() < 2 {
-                return None;
-            }
-            let n = rows.len() as f64;
-            let mut mean = vec![0.0f64; dim];
-            for r in &rows {
-                for (m, &v) in mean.iter_mut().zip(*r) {
-                    *m += v as f64 / n;
-                }
-            }
-            let ss: f64 = rows
-                .iter()
-                .flat_map(|r| r.iter().zip(&mean).map(|(&v, m)| (v as f64 - m).powi(2)))
-                .sum();
-            Some((ss / n).sqrt())
-        })
-        .collect()
 }
 
 /// Per class, the wrong class its samples are most often read as (the class itself when none

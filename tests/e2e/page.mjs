@@ -390,7 +390,7 @@ async function wordChecks(page) {
     const summary = (await page.textContent('#about-model summary')).trim();
     assert.equal(
       summary,
-      'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 14.4 (real data: 7.7)',
+      'Digits: conditional DCGAN, 28×28, 12,000 steps on MNIST; FID 12.9 (real data: 7.7)',
     );
     assert.ok(!/\/tmp|fid_floor/.test(summary), 'no paths or raw keys in the sentence');
     await page.click('#about-model summary');
