@@ -138,11 +138,15 @@ impl TrainSpec {
     pub fn resolve(&self) -> Result<(ArchConfig, TrainConfig)> {
         let recipe = self.recipe.unwrap_or_default();
         let mut spec = self.or(&recipe.overrides(self.preset));
-        // A recipe's class batch norm is for conditional models: unlabelled images of the
-        // same preset train without it. A spec that asks for it there is still refused.
+        // A recipe's class batch norm and D classifier are for conditional models: unlabelled
+        // images of the same preset train without them. A spec that asks for them there is
+        // still refused.
         let classes = spec.n_classes.unwrap_or(self.preset.arch().n_classes());
         if self.class_norm.is_none() && classes == 0 {
             spec.class_norm = None;
+        }
+        if self.aux_weight.is_none() && classes == 0 {
+            spec.aux_weight = None;
         }
         spec.resolve_over_preset()
     }
@@ -339,6 +343,19 @@ mod tests {
         let asked = format!(r#"{{{unlabelled},"class_norm":true}}"#);
         let e = TrainSpec::from_json(&asked).unwrap().resolve().unwrap_err();
         assert!(e.to_string().contains("class_norm"), "{e}");
+        // The shipped model's levers: D's classifier, like class batch norm, only with classes.
+        let (arch, config) = resolve(r#"{"preset":"digits","recipe":"minutes"}"#);
+        assert!(matches!(arch, ArchConfig::Image(c) if c.upsample == Upsample::Resize));
+        assert_eq!(
+            (config.beta1, config.beta2, config.aux_weight),
+            (0.0, 0.99, 0.1)
+        );
+        let (arch, config) = resolve(&format!("{{{unlabelled}}}"));
+        assert!(matches!(arch, ArchConfig::Image(c) if c.upsample == Upsample::Resize));
+        assert_eq!(config.aux_weight, 0.0);
+        let asked = format!(r#"{{{unlabelled},"aux_weight":0.1}}"#);
+        let e = TrainSpec::from_json(&asked).unwrap().resolve().unwrap_err();
+        assert!(e.to_string().contains("aux_weight"), "{e}");
         for preset in ["ring", "faces"] {
             assert_eq!(
                 resolve(&format!(r#"{{"preset":"{preset}","recipe":"minutes"}}"#)),
