@@ -287,12 +287,15 @@ mod tests {
             .assert_approx_eq::<f32>(&a.into_data(), Tolerance::absolute(1e-4));
     }
 
-    #[test]
-    fn up_conv_matmul_path_matches_burn_conv_transpose2d() {
-        let dev = Device::flex();
-        let (cin, cout) = (4, 3);
-        let layer = UpConv::new(cin, cout, crate::model::Upsample::Transposed, &dev);
-        let (weight, bias) = with_random_bias(layer.weight, cout, &dev);
+    /// An [`UpConv`] with random weights and bias, on burn's kernel and on the matmul path.
+    fn up_conv_on_both_paths(
+        cin: usize,
+        cout: usize,
+        upsample: crate::model::Upsample,
+        dev: &Device,
+    ) -> (UpConv, UpConv) {
+        let layer = UpConv::new(cin, cout, upsample, dev);
+        let (weight, bias) = with_random_bias(layer.weight, cout, dev);
         let native = UpConv {
             weight,
             bias,
@@ -302,6 +305,15 @@ mod tests {
             matmul: true,
             ..native.clone()
         };
+        (native, matmul)
+    }
+
+    #[test]
+    fn up_conv_matmul_path_matches_burn_conv_transpose2d() {
+        let dev = Device::flex();
+        let (cin, cout) = (4, 3);
+        let (native, matmul) =
+            up_conv_on_both_paths(cin, cout, crate::model::Upsample::Transposed, &dev);
         let x = Tensor::<4>::random([2, cin, 3, 5], Distribution::Normal(0.0, 1.0), &dev);
         let (a, b) = (native.forward(x.clone()), matmul.forward(x));
         assert_eq!(b.dims(), [2, cout, 6, 10]);
@@ -329,18 +341,9 @@ mod tests {
     fn the_resize_convolution_is_nearest_doubling_then_a_3x3_convolution_on_every_path() {
         let dev = Device::flex();
         let (cin, cout) = (4, 3);
-        let layer = UpConv::new(cin, cout, crate::model::Upsample::Resize, &dev);
-        assert_eq!(layer.weight.dims(), [cin, cout, 3, 3]);
-        let (weight, bias) = with_random_bias(layer.weight, cout, &dev);
-        let native = UpConv {
-            weight,
-            bias,
-            matmul: false,
-        };
-        let matmul = UpConv {
-            matmul: true,
-            ..native.clone()
-        };
+        let (native, matmul) =
+            up_conv_on_both_paths(cin, cout, crate::model::Upsample::Resize, &dev);
+        assert_eq!(native.weight.dims(), [cin, cout, 3, 3]);
         let x = Tensor::<4>::random([2, cin, 3, 5], Distribution::Normal(0.0, 1.0), &dev);
         let want = resize_then_convolve(x.clone(), native.weight.val(), native.bias.val());
         assert_eq!(want.dims(), [2, cout, 6, 10]);
