@@ -105,23 +105,43 @@ fn train_resume_and_sample_digits_end_to_end() {
     assert_eq!(frames, 3);
     assert!(stdout.contains("3 frames, steps 0 to 2"), "{stdout}");
 
-    // Resume to 4 steps in total: two more log lines, and the checkpoint says 4.
+    // A flag the checkpoint fixes is refused by name, before anything is written.
     let ckpt = out.join("ckpt-latest.wgan");
-    let o = webgan(&[
-        "train",
-        "--preset",
-        "digits",
-        "--data",
-        data_s,
-        "--steps",
-        "4",
-        "--out",
-        out_s,
-        "--quiet",
-        "--resume",
-        ckpt.to_str().unwrap(),
-    ]);
+    let before = std::fs::read(&ckpt).unwrap();
+    let resume = |extra: &[&str]| {
+        let mut a = vec![
+            "train", "--preset", "digits", "--data", data_s, "--steps", "4", "--out", out_s,
+            "--quiet", "--resume",
+        ];
+        a.push(ckpt.to_str().unwrap());
+        a.extend_from_slice(extra);
+        webgan(&a)
+    };
+    let o = resume(&["--width", "16", "--beta1", "0"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--width, --beta1 cannot change when resuming"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&ckpt).unwrap(), before);
+
+    // Resume to 4 steps in total at lower learning rates: two more log lines, the checkpoint
+    // says 4, trains at the new rates and keeps the command that started it.
+    let o = resume(&["--lr-g", "0.0001", "--lr-d", "0.00005"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let resumed = webgan::weights::decode(&std::fs::read(&ckpt).unwrap(), "ckpt").unwrap();
+    let config = resumed.manifest.train.as_ref().unwrap();
+    assert_eq!((config.lr_g, config.lr_d), (1e-4, 5e-5));
+    let provenance = &resumed.manifest.provenance;
+    assert!(
+        !provenance["command"].contains("--resume"),
+        "{provenance:?}"
+    );
+    assert!(
+        provenance["resumed"].starts_with("step 2: ") && provenance["resumed"].contains("--lr-g"),
+        "{provenance:?}"
+    );
     assert_eq!(
         std::fs::read_to_string(out.join("log.jsonl"))
             .unwrap()

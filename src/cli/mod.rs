@@ -233,8 +233,9 @@ pub struct TrainArgs {
     /// Output folder.
     #[arg(long, default_value = "runs/latest")]
     pub out: PathBuf,
-    /// Continue from a checkpoint (its architecture and settings win over the flags above,
-    /// except --steps/--epochs, which count the total).
+    /// Continue from a checkpoint. Its architecture and settings hold (the flags that would
+    /// change them are refused); --lr-g and --lr-d may lower the rates for a finish, and
+    /// --steps/--epochs count the total.
     #[arg(long)]
     pub resume: Option<PathBuf>,
     /// Write a sample grid every N steps (0: only at the end).

@@ -47,6 +47,34 @@ fn spec(args: &TrainArgs) -> TrainSpec {
     }
 }
 
+/// The flags given that a resumed run cannot honour: its checkpoint fixes the architecture
+/// and the training settings. Learning rates, steps and the data's location may change.
+fn fixed_by_checkpoint(args: &TrainArgs) -> Vec<&'static str> {
+    [
+        ("--recipe", args.recipe.is_some()),
+        ("--batch", args.batch.is_some()),
+        ("--width", args.width.is_some()),
+        ("--latent-dim", args.latent_dim.is_some()),
+        ("--loss", args.loss.is_some()),
+        ("--d-steps", args.d_steps.is_some()),
+        ("--label-smoothing", args.label_smoothing.is_some()),
+        ("--seed", args.seed.is_some()),
+        ("--ema-decay", args.ema_decay.is_some()),
+        ("--augment", args.augment.is_some()),
+        ("--spectral-norm", args.spectral_norm),
+        ("--class-norm", args.class_norm.is_some()),
+        ("--d-width-factor", args.d_width_factor.is_some()),
+        ("--upsample", args.upsample.is_some()),
+        ("--beta1", args.beta1.is_some()),
+        ("--beta2", args.beta2.is_some()),
+        ("--aux-weight", args.aux_weight.is_some()),
+        ("--r1-weight", args.r1_weight.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
+}
+
 /// Loads the preset's data from `--data` or its default location.
 pub fn load_data(
     preset: Preset,
@@ -145,9 +173,22 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let data = load_data(args.preset, args.data.as_deref(), args.limit)?;
     let mut run = match &args.resume {
         Some(path) => {
+            let fixed = fixed_by_checkpoint(&args);
+            if !fixed.is_empty() {
+                return Err(WebganError::invalid(
+                    "resume",
+                    path.display(),
+                    format!(
+                        "{} cannot change when resuming: the checkpoint fixes the architecture \
+                         and the training settings (only --lr-g, --lr-d, --steps or --epochs \
+                         and --data can)",
+                        fixed.join(", ")
+                    ),
+                ));
+            }
             let bytes = std::fs::read(path).map_err(|e| WebganError::io(path, e))?;
             let what = path.display().to_string();
-            let run = TrainingRun::resume(&bytes, &what, data, &device)?;
+            let mut run = TrainingRun::resume(&bytes, &what, data, &device)?;
             if run.spec().preset != args.preset {
                 return Err(WebganError::ArchitectureMismatch(format!(
                     "{what} was trained with --preset {}, not {}",
@@ -156,6 +197,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 )));
             }
             eprintln!("resuming {what} at step {}", run.steps());
+            if args.lr_g.is_some() || args.lr_d.is_some() {
+                run.set_learning_rates(args.lr_g, args.lr_d)?;
+                let config = &run.trainer().config;
+                eprintln!(
+                    "learning rates from step {}: G {}, D {}",
+                    run.steps(),
+                    config.lr_g,
+                    config.lr_d
+                );
+            }
             run
         }
         None => TrainingRun::new(&spec(&args), data, &device)?,
@@ -169,7 +220,19 @@ pub fn run(args: TrainArgs) -> Result<()> {
         Some(bytes) => run.attach_meter(bytes)?,
         None => false,
     };
-    run.provenance.insert("command".into(), command);
+    // A resumed file keeps the command that started it; each piece after it is added.
+    match (&args.resume, run.provenance.get("command")) {
+        (Some(_), Some(_)) => {
+            let piece = format!("step {}: {command}", run.steps());
+            run.provenance
+                .entry("resumed".into())
+                .and_modify(|earlier| *earlier = format!("{earlier}; {piece}"))
+                .or_insert(piece);
+        }
+        _ => {
+            run.provenance.insert("command".into(), command);
+        }
+    }
     run.provenance
         .insert("backend".into(), args.backend.name().into());
     let batch_size = run.trainer().config.batch_size;

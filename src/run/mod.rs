@@ -125,6 +125,11 @@ impl TrainingRun {
             }
         };
         let mut run = TrainingRun::around(preset, trainer, data)?;
+        // The file's history (its training command, hardware, notes) carries on; what this
+        // piece changes is recorded beside it.
+        for (key, value) in manifest.provenance {
+            run.provenance.entry(key).or_insert(value);
+        }
         run.provenance.insert(
             "optimizer".into(),
             if restored {
@@ -221,6 +226,21 @@ impl TrainingRun {
 
     pub fn trainer(&self) -> &GanTrainer {
         &self.trainer
+    }
+
+    /// Changes the learning rates from the next step on (a resumed run's lower-rate finish);
+    /// Adam's moments are kept. Either may be left as it is.
+    pub fn set_learning_rates(&mut self, lr_g: Option<f64>, lr_d: Option<f64>) -> Result<()> {
+        if let Some(lr) = lr_g {
+            crate::limits::LR_G.check(lr)?;
+        }
+        if let Some(lr) = lr_d {
+            crate::limits::LR_D.check(lr)?;
+        }
+        let config = &mut self.trainer.config;
+        config.lr_g = lr_g.unwrap_or(config.lr_g);
+        config.lr_d = lr_d.unwrap_or(config.lr_d);
+        Ok(())
     }
 
     /// Computes convolutions through matmul (for backends whose convolution kernels are slow).
