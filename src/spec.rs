@@ -310,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn the_minutes_recipe_changes_digits_only_and_settings_still_win() {
+    fn the_minutes_recipe_sets_image_levers_and_settings_still_win() {
         let resolve = |json: &str| TrainSpec::from_json(json).unwrap().resolve().unwrap();
         let width = |arch: &ArchConfig| match arch {
             ArchConfig::Image(c) => c.width,
@@ -356,10 +356,24 @@ mod tests {
         let asked = format!(r#"{{{unlabelled},"aux_weight":0.1}}"#);
         let e = TrainSpec::from_json(&asked).unwrap().resolve().unwrap_err();
         assert!(e.to_string().contains("aux_weight"), "{e}");
-        for preset in ["ring", "faces"] {
+        // Faces take the image levers and nothing of digits'; toy sets train as they did.
+        assert_eq!(
+            resolve(r#"{"preset":"ring","recipe":"minutes"}"#),
+            resolve(r#"{"preset":"ring"}"#),
+        );
+        for preset in ["faces", "faces32"] {
+            let long = resolve(&format!(r#"{{"preset":"{preset}"}}"#));
+            let (arch, config) = resolve(&format!(r#"{{"preset":"{preset}","recipe":"minutes"}}"#));
+            assert!(matches!(&arch, ArchConfig::Image(c) if c.upsample == Upsample::Resize));
+            assert_eq!((config.beta1, config.beta2), (0.0, 0.99));
             assert_eq!(
-                resolve(&format!(r#"{{"preset":"{preset}","recipe":"minutes"}}"#)),
-                resolve(&format!(r#"{{"preset":"{preset}"}}"#)),
+                (
+                    width(&arch),
+                    config.lr_g,
+                    config.batch_size,
+                    config.aux_weight
+                ),
+                (width(&long.0), long.1.lr_g, long.1.batch_size, 0.0)
             );
         }
     }
