@@ -117,11 +117,11 @@ fn train_resume_and_sample_digits_end_to_end() {
         a.extend_from_slice(extra);
         webgan(&a)
     };
-    let o = resume(&["--width", "16", "--beta1", "0"]);
+    let o = resume(&["--width", "16", "--beta1", "0", "--batch", "8"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("--width, --beta1 cannot change when resuming"),
+        err.contains("--batch, --beta1, --width cannot change when resuming"),
         "{err}"
     );
     assert_eq!(std::fs::read(&ckpt).unwrap(), before);

@@ -48,31 +48,22 @@ fn spec(args: &TrainArgs) -> TrainSpec {
 }
 
 /// The flags given that a resumed run cannot honour: its checkpoint fixes the architecture
-/// and the training settings. Learning rates, steps and the data's location may change.
-fn fixed_by_checkpoint(args: &TrainArgs) -> Vec<&'static str> {
-    [
-        ("--recipe", args.recipe.is_some()),
-        ("--batch", args.batch.is_some()),
-        ("--width", args.width.is_some()),
-        ("--latent-dim", args.latent_dim.is_some()),
-        ("--loss", args.loss.is_some()),
-        ("--d-steps", args.d_steps.is_some()),
-        ("--label-smoothing", args.label_smoothing.is_some()),
-        ("--seed", args.seed.is_some()),
-        ("--ema-decay", args.ema_decay.is_some()),
-        ("--augment", args.augment.is_some()),
-        ("--spectral-norm", args.spectral_norm),
-        ("--class-norm", args.class_norm.is_some()),
-        ("--d-width-factor", args.d_width_factor.is_some()),
-        ("--upsample", args.upsample.is_some()),
-        ("--beta1", args.beta1.is_some()),
-        ("--beta2", args.beta2.is_some()),
-        ("--aux-weight", args.aux_weight.is_some()),
-        ("--r1-weight", args.r1_weight.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(flag, given)| given.then_some(flag))
-    .collect()
+/// and the training settings. Learning rates, steps and the data's location may change. Read
+/// from [`spec`], so a new setting is refused here without being listed again.
+fn fixed_by_checkpoint(args: &TrainArgs) -> Vec<String> {
+    let given = serde_json::to_value(spec(args)).expect("a spec serialises");
+    given
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, value)| {
+            !value.is_null() && !matches!(key.as_str(), "preset" | "lr_g" | "lr_d")
+        })
+        .map(|(key, _)| match key.as_str() {
+            "batch_size" => "--batch".to_string(),
+            key => format!("--{}", key.replace('_', "-")),
+        })
+        .collect()
 }
 
 /// Loads the preset's data from `--data` or its default location.
